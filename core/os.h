@@ -37,4 +37,37 @@ long nm_os_live_objects(void);
 void nm_os_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void nm_os_log_ratelimited(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Region memory: the pools applications map.  Page-aligned, zeroed and page-backed, so that it can
+ * be mapped into user space page by page; not necessarily physically contiguous (no DMA).  Each
+ * region allocation counts as one live object.
+ */
+void *nm_os_region_alloc(size_t size);
+void nm_os_region_free(void *p);
+
+/*
+ * User memory.  `uptr` is a user-space address carried in a u64 (the spec's "uptr").  Both return
+ * 0, or -EFAULT when any byte cannot be accessed; they never crash on a bad address.
+ */
+int nm_os_copy_from_user(void *dst, u64 uptr, size_t len);
+int nm_os_copy_to_user(u64 uptr, const void *src, size_t len);
+
+/*
+ * The control lock serialises every control-path operation: requests, registration, close.  It
+ * may sleep.  The data path (syncs, poll) never takes it.
+ */
+void nm_os_ctrl_lock(void);
+void nm_os_ctrl_unlock(void);
+
+/*
+ * Wait queues (struct nm_os_waitq comes from os_types.h).  poll() sleeps on them in the OS glue;
+ * the core only wakes them.
+ */
+void nm_os_waitq_init(struct nm_os_waitq *q);
+void nm_os_waitq_destroy(struct nm_os_waitq *q);
+void nm_os_waitq_wake(struct nm_os_waitq *q);
+
+/* Wall-clock time (CLOCK_REALTIME), for netmap_ring.ts. */
+void nm_os_gettimeofday(s64 *sec, s64 *usec);
+
 #endif /* NM_CORE_OS_H */

@@ -7,6 +7,11 @@
 #include <linux/printk.h>
 #include <linux/ratelimit.h>
 #include <linux/slab.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/ktime.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 
 #include "../core/os.h"
 
@@ -61,4 +66,67 @@ void nm_os_log_ratelimited(const char *fmt, ...)
 	vaf.va = &args;
 	pr_info("netmap: %pV\n", &vaf);
 	va_end(args);
+}
+
+/* vmalloc_user memory is zeroed and marked VM_USERMAP, so mmap can map it page by page. */
+void *nm_os_region_alloc(size_t size)
+{
+	void *p = vmalloc_user(size);
+
+	if (p)
+		atomic_long_inc(&nm_live_objects);
+	return p;
+}
+
+void nm_os_region_free(void *p)
+{
+	if (!p)
+		return;
+	atomic_long_dec(&nm_live_objects);
+	vfree(p);
+}
+
+int nm_os_copy_from_user(void *dst, u64 uptr, size_t len)
+{
+	return copy_from_user(dst, u64_to_user_ptr(uptr), len) ? -EFAULT : 0;
+}
+
+int nm_os_copy_to_user(u64 uptr, const void *src, size_t len)
+{
+	return copy_to_user(u64_to_user_ptr(uptr), src, len) ? -EFAULT : 0;
+}
+
+static DEFINE_MUTEX(nm_ctrl_mutex);
+
+void nm_os_ctrl_lock(void)
+{
+	mutex_lock(&nm_ctrl_mutex);
+}
+
+void nm_os_ctrl_unlock(void)
+{
+	mutex_unlock(&nm_ctrl_mutex);
+}
+
+void nm_os_waitq_init(struct nm_os_waitq *q)
+{
+	init_waitqueue_head(&q->head);
+}
+
+void nm_os_waitq_destroy(struct nm_os_waitq *q)
+{
+}
+
+void nm_os_waitq_wake(struct nm_os_waitq *q)
+{
+	wake_up_interruptible_poll(&q->head, EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLWRNORM);
+}
+
+void nm_os_gettimeofday(s64 *sec, s64 *usec)
+{
+	struct timespec64 ts;
+
+	ktime_get_real_ts64(&ts);
+	*sec = ts.tv_sec;
+	*usec = ts.tv_nsec / NSEC_PER_USEC;
 }

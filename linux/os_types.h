@@ -10,6 +10,13 @@
 #include <linux/string.h>
 #include <linux/stddef.h>
 #include <linux/compiler.h>
+#include <linux/err.h>
+#include <linux/wait.h>
 #include <asm/barrier.h>
+#include <asm/page.h>
+
+struct nm_os_waitq {
+	wait_queue_head_t head;
+};
 
 #endif /* NM_LINUX_OS_TYPES_H */

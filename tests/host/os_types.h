@@ -31,4 +31,19 @@ typedef int64_t s64;
 #define smp_rmb()		__atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define smp_wmb()		__atomic_thread_fence(__ATOMIC_RELEASE)
 
+/* The kernel's way of returning an errno through a pointer. */
+#define MAX_ERRNO	4095
+#define IS_ERR_VALUE(x)	((unsigned long)(void *)(x) >= (unsigned long)-MAX_ERRNO)
+static inline void *ERR_PTR(long error) { return (void *)error; }
+static inline long PTR_ERR(const void *ptr) { return (long)ptr; }
+static inline bool IS_ERR(const void *ptr) { return IS_ERR_VALUE((unsigned long)ptr); }
+static inline bool IS_ERR_OR_NULL(const void *ptr) { return !ptr || IS_ERR(ptr); }
+
+#define PAGE_SIZE	4096UL
+
+/* In host tests a wait queue only counts its wake-ups, so tests can assert who was woken. */
+struct nm_os_waitq {
+	unsigned long wakeups;
+};
+
 #endif /* NM_HOST_OS_TYPES_H */
