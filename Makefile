@@ -65,7 +65,7 @@ $(B)/host/%: tests/host/%.cc $(wildcard include/net/*.h)
 # --- static programs for the guest ---
 guest-progs: $(GUEST_C_TESTS) $(GUEST_SH_TESTS)
 
-$(B)/guest/tests/guest/%: tests/guest/%.c tests/guest/t.h $(wildcard include/net/*.h) | deps
+$(B)/guest/tests/guest/%: tests/guest/%.c $(wildcard tests/guest/*.h include/net/*.h) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(NM_CFLAGS) -static -o $@ $< -lpthread
 

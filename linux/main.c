@@ -9,6 +9,12 @@
  * The module cannot be unloaded while a file is open: fops.owner makes every open hold a module
  * reference.  At unload, any object still allocated is a bug and is reported with WARN, which the
  * guest test harness treats as a failure.
+ *
+ * mmap maps the whole requested range at once (vm_insert_page on each page of the region) rather
+ * than on fault: the region is allocated in full when the port is registered anyway, and mapping
+ * up front keeps page faults out of the packet path.  The pages stay valid for as long as the
+ * mapping exists, even after the fd is closed and the region freed, because every inserted page
+ * holds a reference.
  */
 #include <linux/device.h>
 #include <linux/fs.h>
@@ -16,18 +22,17 @@
 #include <linux/module.h>
 #include <linux/poll.h>
 
-#include "../core/os.h"
+#include <linux/mm.h>
+#include <linux/vmalloc.h>
 
-/* Per-file state.  It grows into the core's binding (port, rings, netmap_if) with REGISTER. */
-struct nm_file {
-	int unused;
-};
+#include "../core/file.h"
+#include "../core/mem.h"
 
 static atomic_t nm_open_files = ATOMIC_INIT(0);
 
 static int nm_open(struct inode *inode, struct file *file)
 {
-	struct nm_file *nf = nm_os_malloc(sizeof(*nf));
+	struct nm_file *nf = nm_file_new();
 
 	if (!nf)
 		return -ENOMEM;
@@ -38,27 +43,104 @@ static int nm_open(struct inode *inode, struct file *file)
 
 static int nm_release(struct inode *inode, struct file *file)
 {
-	nm_os_free(file->private_data);
+	nm_file_release(file->private_data);
 	atomic_dec(&nm_open_files);
 	return 0;
 }
 
-/* Unknown commands give EOPNOTSUPP, not ENOTTY: netmap applications expect it (spec §2.3). */
+/* Control requests run under the control lock; syncs never take it. */
 static long nm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	return -EOPNOTSUPP;
+	struct nm_file *nf = file->private_data;
+	long err;
+
+	switch (cmd) {
+	case NIOCTXSYNC:
+		return nm_file_sync(nf, NM_TX);
+	case NIOCRXSYNC:
+		return nm_file_sync(nf, NM_RX);
+	case NIOCCTRL:
+		nm_os_ctrl_lock();
+		err = nm_ctrl_ioctl(nf, arg, &nm_requests);
+		nm_os_ctrl_unlock();
+		return err;
+	case NIOCREGIF:
+	case NIOCGINFO:
+		nm_os_ctrl_lock();
+		err = nm_ctrl_legacy_ioctl(nf, cmd, arg, &nm_requests);
+		nm_os_ctrl_unlock();
+		return err;
+	default:
+		/* EOPNOTSUPP, not ENOTTY: netmap applications expect it (spec §2.3). */
+		return -EOPNOTSUPP;
+	}
 }
 
-/* Nothing is mapped until the fd is bound to a port (spec §1.2). */
+struct nm_map_ctx {
+	struct vm_area_struct *vma;
+	unsigned long uaddr;
+};
+
+static int nm_map_piece(void *arg, u64 ofs, void *kaddr, u64 len)
+{
+	struct nm_map_ctx *ctx = arg;
+	u64 done;
+	int err;
+
+	for (done = 0; done < len; done += PAGE_SIZE) {
+		err = vm_insert_page(ctx->vma, ctx->uaddr, vmalloc_to_page((char *)kaddr + done));
+		if (err)
+			return err;
+		ctx->uaddr += PAGE_SIZE;
+	}
+	return 0;
+}
+
+/* Nothing can be mapped until the fd is bound to a port, nor beyond the region (spec §1.2). */
 static int nm_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	return -EINVAL;
+	struct nm_mem *mem = nm_file_mem(file->private_data);
+	struct nm_map_ctx ctx = { .vma = vma, .uaddr = vma->vm_start };
+	u64 ofs = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	u64 len = vma->vm_end - vma->vm_start;
+
+	if (!mem || ofs + len > nm_mem_size(mem))
+		return -EINVAL;
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	return nm_mem_map_range(mem, ofs, len, nm_map_piece, &ctx);
 }
 
-/* An unbound fd reports POLLERR at once (spec §4.8). */
+struct nm_poll_ctx {
+	struct file *file;
+	poll_table *pt;
+};
+
+static void nm_poll_wait(void *arg, struct nm_os_waitq *q)
+{
+	struct nm_poll_ctx *ctx = arg;
+
+	poll_wait(ctx->file, &q->head, ctx->pt);
+}
+
+/* Requested events come from the poll table's key; without a table, all of them (spec §4.8). */
 static __poll_t nm_poll(struct file *file, poll_table *wait)
 {
-	return EPOLLERR;
+	struct nm_poll_ctx ctx = { .file = file, .pt = wait };
+	__poll_t req = poll_requested_events(wait), ret = 0;
+	unsigned int events = 0, rev;
+
+	if (req & (EPOLLIN | EPOLLRDNORM))
+		events |= NM_POLL_IN;
+	if (req & (EPOLLOUT | EPOLLWRNORM))
+		events |= NM_POLL_OUT;
+	rev = nm_file_poll(file->private_data, events, nm_poll_wait, &ctx);
+	if (rev & NM_POLL_IN)
+		ret |= EPOLLIN | EPOLLRDNORM;
+	if (rev & NM_POLL_OUT)
+		ret |= EPOLLOUT | EPOLLWRNORM;
+	if (rev & NM_POLL_ERR)
+		ret |= EPOLLERR;
+	return ret;
 }
 
 static const struct file_operations nm_fops = {
@@ -103,13 +185,20 @@ static int __init nm_module_init(void)
 {
 	int err;
 
+	err = nm_mem_global_init();
+	if (err)
+		return err;
 	err = misc_register(&nm_miscdev);
 	if (err) {
 		pr_err("netmap: cannot register /dev/netmap (error %d)\n", err);
-		return err;
+		goto fini_global_mem;
 	}
 	pr_info("netmap: loaded, /dev/netmap ready\n");
 	return 0;
+
+fini_global_mem:
+	nm_mem_global_fini();
+	return err;
 }
 
 static void __exit nm_module_exit(void)
@@ -117,6 +206,7 @@ static void __exit nm_module_exit(void)
 	long leaked;
 
 	misc_deregister(&nm_miscdev);
+	nm_mem_global_fini();
 	leaked = nm_os_live_objects();
 	WARN(leaked != 0, "netmap: %ld objects leaked at unload\n", leaked);
 	pr_info("netmap: unloaded\n");

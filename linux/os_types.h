@@ -6,6 +6,7 @@
 #define NM_LINUX_OS_TYPES_H
 
 #include <linux/types.h>
+#include <linux/kernel.h>
 #include <linux/errno.h>
 #include <linux/string.h>
 #include <linux/stddef.h>

@@ -50,7 +50,7 @@
  * are const for applications, as in the original, so a stray write fails to
  * compile; the kernel initialises them, so there they are plain.
  */
-#ifdef __KERNEL__
+#if defined(__KERNEL__) || defined(NETMAP_CORE)	/* the core also builds in user space */
 #define NM_UCONST
 #else
 #define NM_UCONST	const

@@ -6,10 +6,14 @@
 #ifndef NM_HOST_OS_TYPES_H
 #define NM_HOST_OS_TYPES_H
 
+/* The core writes the fields applications see as const (include/net/netmap.h). */
+#define NETMAP_CORE 1
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef uint8_t u8;
@@ -36,10 +40,27 @@ typedef int64_t s64;
 #define IS_ERR_VALUE(x)	((unsigned long)(void *)(x) >= (unsigned long)-MAX_ERRNO)
 static inline void *ERR_PTR(long error) { return (void *)error; }
 static inline long PTR_ERR(const void *ptr) { return (long)ptr; }
+static inline void *ERR_CAST(const void *ptr) { return (void *)ptr; }
 static inline bool IS_ERR(const void *ptr) { return IS_ERR_VALUE((unsigned long)ptr); }
 static inline bool IS_ERR_OR_NULL(const void *ptr) { return !ptr || IS_ERR(ptr); }
 
 #define PAGE_SIZE	4096UL
+
+/* The kernel's bounded string copy: always NUL-terminates; -E2BIG when src did not fit. */
+static inline long strscpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strnlen(src, size);
+
+	if (size == 0)
+		return -E2BIG;
+	if (len == size) {
+		memcpy(dst, src, size - 1);
+		dst[size - 1] = '\0';
+		return -E2BIG;
+	}
+	memcpy(dst, src, len + 1);
+	return (long)len;
+}
 
 /* In host tests a wait queue only counts its wake-ups, so tests can assert who was woken. */
 struct nm_os_waitq {

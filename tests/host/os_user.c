@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../../core/os.h"
+#include "os_user.h"
 
 static long live_objects;
 
@@ -71,30 +72,88 @@ void nm_os_log_ratelimited(const char *fmt, ...)
 }
 
 /*
- * Region memory comes from mmap, like the kernel's page-backed vmalloc memory.  One page in front
- * records the size for munmap; it is never handed out.
+ * Region memory comes from a memfd mapped shared, so that nm_os_user_map() can map the very same
+ * pages a second time, contiguously, the way the kernel's mmap shows the region to applications.
+ * A small list remembers each region's memfd and size.
  */
+struct region {
+	struct region *next;
+	char *base;
+	size_t size;
+	int fd;
+};
+static struct region *regions;
+static pthread_mutex_t regions_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void *nm_os_region_alloc(size_t size)
 {
-	size_t total = size + PAGE_SIZE;
-	char *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct region *r = malloc(sizeof(*r));
+	int fd = memfd_create("nm-region", MFD_CLOEXEC);
+	void *p;
 
+	if (!r || fd < 0 || ftruncate(fd, size) != 0)
+		goto fail;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
-		return NULL;
-	*(size_t *)p = total;
+		goto fail;
+	r->base = p;
+	r->size = size;
+	r->fd = fd;
+	pthread_mutex_lock(&regions_lock);
+	r->next = regions;
+	regions = r;
+	pthread_mutex_unlock(&regions_lock);
 	__atomic_add_fetch(&live_objects, 1, __ATOMIC_RELAXED);
-	return p + PAGE_SIZE;
+	return p;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(r);
+	return NULL;
 }
 
 void nm_os_region_free(void *p)
 {
-	char *base;
+	struct region **rp, *r = NULL;
 
 	if (!p)
 		return;
-	base = (char *)p - PAGE_SIZE;
+	pthread_mutex_lock(&regions_lock);
+	for (rp = &regions; *rp; rp = &(*rp)->next) {
+		if ((*rp)->base == p) {
+			r = *rp;
+			*rp = r->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&regions_lock);
+	if (!r)
+		abort();	/* freeing something that is not a region: a core bug */
+	munmap(r->base, r->size);
+	close(r->fd);
+	free(r);
 	__atomic_sub_fetch(&live_objects, 1, __ATOMIC_RELAXED);
-	munmap(base, *(size_t *)base);
+}
+
+int nm_os_user_map(void *kaddr, size_t len, void *at)
+{
+	struct region *r;
+	int err = -EINVAL;
+
+	pthread_mutex_lock(&regions_lock);
+	for (r = regions; r; r = r->next) {
+		char *k = kaddr;
+
+		if (k >= r->base && k + len <= r->base + r->size) {
+			void *m = mmap(at, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, r->fd,
+				       k - r->base);
+
+			err = m == MAP_FAILED ? -errno : 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&regions_lock);
+	return err;
 }
 
 /*

@@ -1,0 +1,180 @@
+/*
+ * core/adapter.c - adapter lifetime and the creation of rings in shared memory when their first
+ * user binds them (spec §3.6, §4.3).
+ */
+#include "adapter.h"
+
+static void nm_krings_init(struct nm_adapter *na, enum nm_dir d)
+{
+	u32 i, n = nm_adapter_all_rings(na, d);
+
+	for (i = 0; i < n; i++) {
+		struct nm_kring *kr = &na->krings[d][i];
+
+		kr->na = na;
+		kr->dir = d;
+		kr->ring_id = i;
+		kr->num_slots = na->num_slots[d];
+		kr->is_host = i >= na->num_rings[d];
+		nm_os_waitq_init(&kr->wq);
+		snprintf(kr->name, sizeof(kr->name), "%s %s%u", na->name,
+			 d == NM_TX ? "TX" : "RX", i);
+	}
+}
+
+struct nm_adapter *nm_adapter_new(const char *name, const struct nm_adapter_ops *ops,
+				  struct nm_mem *mem, const u32 rings[NM_DIRS],
+				  const u32 host_rings[NM_DIRS], const u32 slots[NM_DIRS])
+{
+	struct nm_adapter *na;
+	int d;
+
+	na = nm_os_malloc(sizeof(*na));
+	if (!na)
+		goto put_mem;
+	strscpy(na->name, name, sizeof(na->name));
+	na->ops = ops;
+	na->mem = mem;
+	na->refcount = 1;
+	for (d = 0; d < NM_DIRS; d++) {
+		na->num_rings[d] = rings[d];
+		na->num_host_rings[d] = host_rings[d];
+		na->num_slots[d] = slots[d];
+		nm_os_waitq_init(&na->dir_wq[d]);
+		if (nm_adapter_all_rings(na, d) == 0)
+			continue;
+		na->krings[d] = nm_os_malloc(sizeof(struct nm_kring) * nm_adapter_all_rings(na, d));
+		if (!na->krings[d])
+			goto free_krings;
+		nm_krings_init(na, d);
+	}
+	return na;
+
+free_krings:
+	nm_os_free(na->krings[NM_TX]);
+	nm_os_free(na);
+put_mem:
+	nm_mem_put(mem);
+	return ERR_PTR(-ENOMEM);
+}
+
+void nm_adapter_get(struct nm_adapter *na)
+{
+	na->refcount++;
+}
+
+void nm_adapter_put(struct nm_adapter *na)
+{
+	int d;
+
+	na->refcount--;
+	if (na->refcount == 1 && na->ops->orphaned) {
+		na->ops->orphaned(na);	/* may drop the last reference itself */
+		return;
+	}
+	if (na->refcount > 0)
+		return;
+	if (na->ops->dtor)
+		na->ops->dtor(na);
+	for (d = 0; d < NM_DIRS; d++) {
+		u32 i;
+
+		for (i = 0; i < nm_adapter_all_rings(na, d); i++)
+			nm_os_waitq_destroy(&na->krings[d][i].wq);
+		nm_os_waitq_destroy(&na->dir_wq[d]);
+		nm_os_free(na->krings[d]);
+	}
+	nm_mem_put(na->mem);
+	nm_os_free(na);
+}
+
+int nm_kring_fill_bufs(struct nm_kring *kr)
+{
+	struct nm_mem *mem = kr->na->mem;
+	struct netmap_slot *slot = kr->ring->slot;
+	u32 i, n = kr->num_slots;
+	u32 *idx;
+	int err;
+
+	idx = nm_os_malloc(sizeof(*idx) * n);
+	if (!idx)
+		return -ENOMEM;
+	err = nm_mem_bufs_alloc(mem, idx, n);
+	if (!err) {
+		for (i = 0; i < n; i++) {
+			slot[i].buf_idx = idx[i];
+			slot[i].len = nm_mem_buf_size(mem);
+		}
+	}
+	nm_os_free(idx);
+	return err;
+}
+
+void nm_kring_free_bufs(struct nm_kring *kr)
+{
+	u32 i;
+
+	for (i = 0; i < kr->num_slots; i++)
+		nm_mem_buf_free(kr->na->mem, READ_ONCE(kr->ring->slot[i].buf_idx));
+}
+
+static void nm_ring_init_header(struct nm_kring *kr)
+{
+	struct nm_mem *mem = kr->na->mem;
+	struct netmap_ring *ring = kr->ring;
+
+	ring->buf_ofs = (s64)nm_mem_ofs(mem, nm_mem_lut(mem)->base) - (s64)nm_mem_ofs(mem, ring);
+	ring->num_slots = kr->num_slots;
+	ring->nr_buf_size = nm_mem_buf_size(mem);
+	ring->ringid = kr->ring_id;
+	ring->dir = kr->dir == NM_TX ? 1 : 0;	/* what programs see on the original (spec §3.2) */
+}
+
+int nm_kring_use(struct nm_kring *kr)
+{
+	struct nm_adapter *na = kr->na;
+	int err;
+
+	if (kr->users++ > 0)
+		return 0;
+	kr->ring = nm_mem_ring_new(na->mem, kr->num_slots);
+	if (!kr->ring) {
+		err = -ENOMEM;
+		goto undo_user;
+	}
+	nm_ring_init_header(kr);
+	err = na->ops->ring_fill ? na->ops->ring_fill(kr) : nm_kring_fill_bufs(kr);
+	if (err)
+		goto delete_ring;
+	nm_kring_reset(kr);
+	kr->stopped = false;
+	return 0;
+
+delete_ring:
+	nm_mem_ring_delete(na->mem, kr->ring);
+	kr->ring = NULL;
+undo_user:
+	kr->users--;
+	return err;
+}
+
+void nm_kring_unuse(struct nm_kring *kr)
+{
+	struct nm_adapter *na = kr->na;
+
+	if (--kr->users > 0)
+		return;
+	if (na->ops->ring_drain)
+		na->ops->ring_drain(kr);
+	else
+		nm_kring_free_bufs(kr);
+	nm_mem_ring_delete(na->mem, kr->ring);
+	kr->ring = NULL;
+	kr->exclusive = false;
+}
+
+void nm_kring_wake(struct nm_kring *kr)
+{
+	nm_os_waitq_wake(&kr->wq);
+	nm_os_waitq_wake(&kr->na->dir_wq[kr->dir]);
+}

@@ -1,0 +1,54 @@
+/*
+ * core/file.h - what one open /dev/netmap file descriptor is to the core: an optional binding to a
+ * set of rings of one adapter (spec §1.1, §5.6), and the operations that need it (sync, poll, the
+ * mmap range check).  The OS glue owns the file itself and calls these.
+ *
+ * The binding is made once (REGISTER, under the control lock) and published with a store-release
+ * of `na`; the data path reads `na` with a load-acquire and then trusts the rest, which never
+ * changes until release.  Release runs when no other operation on the file can be in flight.
+ */
+#ifndef NM_CORE_FILE_H
+#define NM_CORE_FILE_H
+
+#include "adapter.h"
+#include "ctrl.h"
+
+struct nm_file {
+	struct nm_adapter *na;		/* NULL until REGISTER succeeds */
+	u32 first[NM_DIRS], last[NM_DIRS];	/* bound krings: [first, last) per direction */
+	struct netmap_if *nifp;
+	u64 nr_flags;
+	/* Spec's NR_FORWARD/poll behaviour and exclusivity come from these flags. */
+};
+
+/* Poll events in the core's words; the OS glue translates them. */
+#define NM_POLL_IN	0x1
+#define NM_POLL_OUT	0x2
+#define NM_POLL_ERR	0x4
+
+struct nm_file *nm_file_new(void);
+/* Closes the binding (under the control lock) and frees the file state. */
+void nm_file_release(struct nm_file *nf);
+
+/* The request handlers of NIOCCTRL and the legacy ioctls (core/requests.c). */
+extern const struct nm_ctrl_ops nm_requests;
+
+/* REGISTER (spec §5.6); the handler behind nm_requests. */
+int nm_file_register(struct nm_file *nf, struct nm_ctrl_req *req);
+void nm_file_unregister(struct nm_file *nf);
+
+/* NIOCTXSYNC / NIOCRXSYNC (spec §4.7): 0, -ENXIO when unbound, -EIO when a ring is stopped. */
+int nm_file_sync(struct nm_file *nf, enum nm_dir d);
+
+/*
+ * poll (spec §4.8).  `wait` registers the caller on a wait queue (the OS's poll_wait); it is called
+ * for every queue the fd may be woken on, before the rings are checked, so no wake-up is lost.
+ * Returns NM_POLL_* bits.
+ */
+typedef void (*nm_poll_wait_fn)(void *arg, struct nm_os_waitq *q);
+unsigned int nm_file_poll(struct nm_file *nf, unsigned int events, nm_poll_wait_fn wait, void *arg);
+
+/* The allocator an mmap of this fd maps, or NULL if the fd is not bound (mmap gives EINVAL). */
+struct nm_mem *nm_file_mem(struct nm_file *nf);
+
+#endif /* NM_CORE_FILE_H */

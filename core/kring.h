@@ -1,0 +1,125 @@
+/*
+ * core/kring.h - the kernel side of one netmap ring, and the ring protocol (spec §4).
+ *
+ * A netmap_ring lives in shared memory; the application may write anything into it at any time.
+ * The kring is the kernel's own state for that ring, which it never lets the application touch:
+ *
+ *               kernel-owned                application-owned
+ *        ... [hwtail ......... hwcur) [head=rhead ... cur ... tail=rtail) ...
+ *
+ *   TX: the application fills [head, tail) and advances head; a sync takes [hwcur, head) for
+ *       transmission (hwcur = head) and moves tail over the slots whose transmission completed.
+ *   RX: the kernel fills slots at hwtail and moves tail past them; the application consumes
+ *       [head, tail) and advances head; a sync takes [hwcur, head) back (hwcur = head).
+ *
+ * One slot always stays empty, so n slots carry at most n - 1 packets.  The kernel reads head and
+ * cur once per sync (nm_kring_prologue), checks them against its own copies, and publishes tail
+ * from its own copy (nm_kring_finalize): a program that scribbles on tail is silently corrected.
+ *
+ * All index arithmetic modulo num_slots is written here and nowhere else.
+ */
+#ifndef NM_CORE_KRING_H
+#define NM_CORE_KRING_H
+
+#include "os.h"
+#include "../include/net/netmap.h"
+
+enum nm_dir { NM_TX = 0, NM_RX = 1 };
+#define NM_DIRS 2
+
+struct nm_adapter;
+
+struct nm_kring {
+	struct netmap_ring *ring;	/* shared; NULL while no fd binds this ring */
+	struct nm_adapter *na;
+	enum nm_dir dir;
+	u32 ring_id;			/* index within its direction: NIC rings, then host rings */
+	u32 num_slots;
+	bool is_host;
+
+	/* Private copies (spec §4.2), written only by the thread that holds `busy`. */
+	u32 hwcur;
+	u32 hwtail;
+	u32 rhead, rcur, rtail;
+
+	/* Set while a sync runs; a second syncer skips the ring instead of waiting (spec §4.7). */
+	unsigned long busy;
+	/* Set when the adapter goes away under its users: syncs fail with EIO, poll with POLLERR. */
+	bool stopped;
+
+	/* Under the control lock.  `users` keeps the ring in shared memory (fds and port types such
+	 * as pipes); `fds` counts the file descriptors bound to it, for exclusivity. */
+	u32 users;
+	u32 fds;
+	bool exclusive;			/* its one fd asked for NR_EXCLUSIVE */
+
+	/*
+	 * Pipes: the kring this one is connected to, and the index this ring publishes to it.  A TX
+	 * ring publishes how far the peer RX ring may read (the end of the last complete packet); an
+	 * RX ring publishes how far it has released slots back to the peer TX ring.  Each side writes
+	 * only its own `pipe_pub` (store-release) and reads the peer's (load-acquire).
+	 */
+	struct nm_kring *pipe_peer;
+	u32 pipe_pub;
+
+	/* Statistics users can read; never logged per slot. */
+	u64 bad_syncs;			/* head/cur violations (spec §4.6) */
+	u64 bad_slots;			/* slots whose buf_idx or len the kernel had to replace */
+
+	struct nm_os_waitq wq;		/* poll() of an fd bound to just this ring sleeps here */
+	char name[NETMAP_REQ_IFNAMSIZ + 16];	/* "<port> TX0", for log lines */
+};
+
+/* i + 1, wrapping at n. */
+static inline u32 nm_next(u32 i, u32 n)
+{
+	return i + 1 == n ? 0 : i + 1;
+}
+
+/* i - 1, wrapping at n. */
+static inline u32 nm_prev(u32 i, u32 n)
+{
+	return i == 0 ? n - 1 : i - 1;
+}
+
+/* (b - a) mod n, for a, b in [0, n): the number of slots from a up to b. */
+static inline u32 nm_dist(u32 a, u32 b, u32 n)
+{
+	return b >= a ? b - a : b + n - a;
+}
+
+/* Whether x lies in the circular range [a, b], for indices in [0, n) (spec §4.5). */
+static inline bool nm_between(u32 a, u32 x, u32 b, u32 n)
+{
+	return nm_dist(a, x, n) <= nm_dist(a, b, n);
+}
+
+/* Claims the ring for one sync; false if another thread is syncing it. */
+static inline bool nm_kring_tryget(struct nm_kring *kr)
+{
+	return !__atomic_exchange_n(&kr->busy, 1UL, __ATOMIC_ACQUIRE);
+}
+
+static inline void nm_kring_put(struct nm_kring *kr)
+{
+	__atomic_store_n(&kr->busy, 0UL, __ATOMIC_RELEASE);	/* pairs with nm_kring_tryget */
+}
+
+/*
+ * Reads head and cur once and validates them (spec §4.5).  Returns true and sets rhead/rcur when
+ * they are valid.  On a violation it sanitises the ring (spec §4.6), counts it, logs one
+ * rate-limited line, and returns false: the caller must not sync a TX ring; an RX ring still
+ * receives, with rhead = hwcur so that no slot is released.
+ */
+bool nm_kring_prologue(struct nm_kring *kr);
+
+/* After a successful sync: tail = rtail = hwtail (spec §4.7). */
+void nm_kring_finalize(struct nm_kring *kr);
+
+/* Sets ring->ts on an RX sync unless no_timestamp is set and the ring lacks NR_TIMESTAMP. */
+void nm_kring_timestamp(struct nm_kring *kr);
+
+/* Initial state of a ring that has just been created (spec §4.3), in the kring and the ring. */
+void nm_kring_reset(struct nm_kring *kr);
+
+#endif /* NM_CORE_KRING_H */

@@ -1,0 +1,379 @@
+/*
+ * core/pipe.c - netmap pipes (spec §7.3): two adapters connected back to back, `parent{id` (master)
+ * and `parent}id` (slave), moving slots instead of bytes.
+ *
+ * For each direction, a TX kring and the peer's RX kring with the same index share one set of n
+ * buffers.  The TX ring owns them at the start; the RX ring starts with buffer 0 everywhere.
+ *
+ *       sender TX ring T                                  receiver RX ring R
+ *   txsync: slots [T.hwcur, head) ──copied to same positions──▶ R.slot[]
+ *           T.pipe_pub = end of the last complete packet ──────▶ R.hwtail
+ *   rxsync: T.slot[] ◀──copied back, buffers as R left them── slots [R.hwcur, head)
+ *           T.hwtail = R.pipe_pub - 1 ◀──────────────────────── R.pipe_pub = R.hwcur
+ *
+ * Each side writes only its own pipe_pub (smp_store_release after the slot copies) and reads the
+ * peer's (smp_load_acquire before touching the slots it covers), so the two ends sync concurrently
+ * without a lock.  The positions one side writes are never the ones the other side owns.
+ *
+ * Both ends, and all their rings, exist from the first open of either end until both are closed:
+ * packets sent to an end nobody has open stay queued.  The pipe holds one reference on each end;
+ * when a put leaves only those, nm_pipe_orphaned tears the pipe down.
+ *
+ * The parent is the port named before the brace.  Until devices and VALE ports exist in this
+ * build, every parent is an implicit one created on first use (the spec's auto-deleting
+ * persistent port, minus its Linux interface): it owns a private region sized for two pipes and
+ * disappears with its last pipe.
+ */
+#include "port.h"
+
+#define NM_PIPES_PER_PARENT	64
+#define NM_PIPE_MAX_RINGS	256
+#define NM_PIPE_MAX_SLOTS	4096
+#define NM_PIPE_DEFAULT_SLOTS	1024
+
+struct nm_pipe_parent;
+
+struct nm_pipe {
+	struct nm_pipe_parent *parent;
+	struct nm_adapter *end[2];	/* 0: master `{`, 1: slave `}` */
+	char id[NETMAP_REQ_IFNAMSIZ];
+};
+
+struct nm_pipe_parent {
+	struct nm_pipe_parent *next;
+	char name[NETMAP_REQ_IFNAMSIZ];
+	struct nm_mem *mem;		/* one reference */
+	u32 slots;			/* default slots of its pipes */
+	struct nm_pipe *pipes[NM_PIPES_PER_PARENT];
+	u32 npipes;
+};
+
+static struct nm_pipe_parent *nm_pipe_parents;	/* control lock */
+
+/* --- data path ---------------------------------------------------------------------------- */
+
+/* A slot crossing to the peer: buffer index and length must stay inside the region, so that the
+ * peer application can trust what it receives.  Bad ones are counted, never logged. */
+static inline struct netmap_slot nm_pipe_slot(struct nm_kring *kr, const struct netmap_slot *src,
+					     const struct nm_buf_lut *lut)
+{
+	struct netmap_slot s;
+
+	s.buf_idx = READ_ONCE(src->buf_idx);
+	s.len = READ_ONCE(src->len);
+	s.flags = READ_ONCE(src->flags) & ~NS_BUF_CHANGED;
+	s.ptr = READ_ONCE(src->ptr);
+	if (unlikely(s.buf_idx >= lut->total || s.len > lut->size)) {
+		kr->bad_slots++;
+		if (s.buf_idx >= lut->total)
+			s.buf_idx = 0;
+		s.len = 0;
+	}
+	return s;
+}
+
+static int nm_pipe_txsync(struct nm_kring *tx)
+{
+	struct nm_kring *rx = tx->pipe_peer;
+	const struct nm_buf_lut *lut = nm_mem_lut(tx->na->mem);
+	struct netmap_slot *ts = tx->ring->slot, *rs = rx->ring->slot;
+	u32 n = tx->num_slots, head = tx->rhead, i, complete = tx->pipe_pub;
+
+	for (i = tx->hwcur; i != head; i = nm_next(i, n)) {
+		struct netmap_slot s = nm_pipe_slot(tx, &ts[i], lut);
+
+		rs[i] = s;
+		WRITE_ONCE(ts[i].flags, s.flags);
+		if (!(s.flags & NS_MOREFRAG))
+			complete = nm_next(i, n);
+	}
+	tx->hwcur = head;
+	if (complete != tx->pipe_pub) {
+		smp_store_release(&tx->pipe_pub, complete);	/* pairs with the acquire in rxsync */
+		nm_kring_wake(rx);
+	}
+	tx->hwtail = nm_prev(smp_load_acquire(&rx->pipe_pub), n);	/* pairs with rxsync's release */
+	return 0;
+}
+
+static int nm_pipe_rxsync(struct nm_kring *rx)
+{
+	struct nm_kring *tx = rx->pipe_peer;
+	const struct nm_buf_lut *lut = nm_mem_lut(rx->na->mem);
+	struct netmap_slot *ts = tx->ring->slot, *rs = rx->ring->slot;
+	u32 n = rx->num_slots, head = rx->rhead, i;
+
+	if (head != rx->hwcur) {
+		for (i = rx->hwcur; i != head; i = nm_next(i, n))
+			ts[i] = nm_pipe_slot(rx, &rs[i], lut);
+		rx->hwcur = head;
+		smp_store_release(&rx->pipe_pub, head);	/* pairs with the acquire in txsync */
+		nm_kring_wake(tx);
+	}
+	rx->hwtail = smp_load_acquire(&tx->pipe_pub);	/* pairs with txsync's release */
+	return 0;
+}
+
+/* --- rings -------------------------------------------------------------------------------- */
+
+/* TX rings own the buffers; RX rings start with buffer 0 in every slot (the object is zeroed). */
+static int nm_pipe_ring_fill(struct nm_kring *kr)
+{
+	return kr->dir == NM_TX ? nm_kring_fill_bufs(kr) : 0;
+}
+
+/* Runs for TX rings before any RX ring is deleted (nm_pipe_destroy): every buffer is either in
+ * the TX ring or, for slots sent and not yet released, in the peer RX ring. */
+static void nm_pipe_ring_drain(struct nm_kring *kr)
+{
+	struct nm_kring *rx = kr->pipe_peer;
+	u32 i, n = kr->num_slots, held;
+
+	if (kr->dir != NM_TX)
+		return;
+	held = nm_dist(rx->hwcur, kr->pipe_pub, n);
+	for (i = 0; i < n; i++) {
+		bool at_peer = rx->ring && nm_dist(rx->hwcur, i, n) < held;
+		const struct netmap_slot *s = at_peer ? &rx->ring->slot[i] : &kr->ring->slot[i];
+
+		nm_mem_buf_free(kr->na->mem, READ_ONCE(s->buf_idx));
+	}
+}
+
+/* --- lifetime ----------------------------------------------------------------------------- */
+
+static void nm_pipe_parent_put(struct nm_pipe_parent *parent)
+{
+	struct nm_pipe_parent **pp;
+
+	if (parent->npipes > 0)
+		return;
+	for (pp = &nm_pipe_parents; *pp; pp = &(*pp)->next) {
+		if (*pp == parent) {
+			*pp = parent->next;
+			break;
+		}
+	}
+	nm_mem_put(parent->mem);
+	nm_os_free(parent);
+}
+
+static void nm_pipe_unuse_rings(struct nm_adapter *na, enum nm_dir d)
+{
+	u32 i;
+
+	for (i = 0; i < na->num_rings[d]; i++)
+		if (na->krings[d][i].users)	/* a failed nm_pipe_connect stops half way */
+			nm_kring_unuse(&na->krings[d][i]);
+}
+
+static void nm_pipe_destroy(struct nm_pipe *p)
+{
+	struct nm_pipe_parent *parent = p->parent;
+	struct nm_mem *mem = p->end[0]->mem;
+	u32 i;
+
+	for (i = 0; i < parent->npipes; i++) {
+		if (parent->pipes[i] == p) {
+			parent->pipes[i] = parent->pipes[--parent->npipes];
+			break;
+		}
+	}
+	/* TX rings first: their drain reads the peer RX rings. */
+	nm_pipe_unuse_rings(p->end[0], NM_TX);
+	nm_pipe_unuse_rings(p->end[1], NM_TX);
+	nm_pipe_unuse_rings(p->end[0], NM_RX);
+	nm_pipe_unuse_rings(p->end[1], NM_RX);
+	nm_mem_deactivate(mem);
+	p->end[0]->priv = p->end[1]->priv = NULL;
+	nm_adapter_put(p->end[0]);
+	nm_adapter_put(p->end[1]);
+	nm_os_free(p);
+	nm_pipe_parent_put(parent);
+}
+
+static void nm_pipe_orphaned(struct nm_adapter *na)
+{
+	struct nm_pipe *p = na->priv;
+
+	if (p->end[0]->refcount > 1 || p->end[1]->refcount > 1)
+		return;			/* the other end is still in use */
+	nm_pipe_destroy(p);
+}
+
+static const struct nm_adapter_ops nm_pipe_ops = {
+	.txsync = nm_pipe_txsync,
+	.rxsync = nm_pipe_rxsync,
+	.ring_fill = nm_pipe_ring_fill,
+	.ring_drain = nm_pipe_ring_drain,
+	.orphaned = nm_pipe_orphaned,
+};
+
+/* --- creation ----------------------------------------------------------------------------- */
+
+static u32 nm_pipe_clamp(u32 v, u32 dflt, u32 max)
+{
+	return v == 0 ? dflt : v > max ? max : v;
+}
+
+/* Connects ring k of `a`'s direction d to ring k of `b`'s opposite direction, and creates every
+ * ring: the pipe itself is their first user, for its whole life. */
+static int nm_pipe_connect(struct nm_pipe *p)
+{
+	struct nm_adapter *m = p->end[0], *s = p->end[1];
+	int d, e, err;
+	u32 i;
+
+	for (d = 0; d < NM_DIRS; d++) {
+		for (i = 0; i < m->num_rings[d]; i++) {
+			m->krings[d][i].pipe_peer = &s->krings[!d][i];
+			s->krings[!d][i].pipe_peer = &m->krings[d][i];
+		}
+	}
+	for (e = 0; e < 2; e++) {
+		for (d = 0; d < NM_DIRS; d++) {
+			for (i = 0; i < p->end[e]->num_rings[d]; i++) {
+				err = nm_kring_use(&p->end[e]->krings[d][i]);
+				if (err)
+					return err;	/* nm_pipe_destroy undoes what was done */
+			}
+		}
+	}
+	return 0;
+}
+
+static struct nm_adapter *nm_pipe_end_new(struct nm_pipe *p, int e, const u32 rings[NM_DIRS],
+					  const u32 slots[NM_DIRS])
+{
+	static const u32 no_host[NM_DIRS];
+	char name[NETMAP_REQ_IFNAMSIZ];
+
+	/* The request's own name had the same length, so it fits. */
+	if (snprintf(name, sizeof(name), "%s%c%s", p->parent->name, e == 0 ? '{' : '}',
+		     p->id) >= (int)sizeof(name))
+		return ERR_PTR(-EINVAL);
+	nm_mem_get(p->parent->mem);
+	return nm_adapter_new(name, &nm_pipe_ops, p->parent->mem, rings, no_host, slots);
+}
+
+static struct nm_pipe *nm_pipe_create(struct nm_pipe_parent *parent, const char *id, int opened,
+				      const struct nm_port_req *req)
+{
+	u32 rings[2][NM_DIRS], slots[2][NM_DIRS];
+	struct nm_pipe *p;
+	int d, e, err;
+
+	if (parent->npipes >= NM_PIPES_PER_PARENT) {
+		nm_os_log_ratelimited("%s: at most %d pipes per parent", parent->name,
+				      NM_PIPES_PER_PARENT);
+		return ERR_PTR(-EINVAL);
+	}
+	/* The end being opened gets the requested geometry; the other mirrors it. */
+	for (d = 0; d < NM_DIRS; d++) {
+		rings[opened][d] = nm_pipe_clamp(req->rings[d], 1, NM_PIPE_MAX_RINGS);
+		slots[opened][d] = nm_pipe_clamp(req->slots[d], parent->slots, NM_PIPE_MAX_SLOTS);
+		rings[!opened][!d] = rings[opened][d];
+		slots[!opened][!d] = slots[opened][d];
+	}
+	p = nm_os_malloc(sizeof(*p));
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	p->parent = parent;
+	strscpy(p->id, id, sizeof(p->id));
+	err = nm_mem_activate(parent->mem);
+	if (err)
+		goto free_pipe;
+	for (e = 0; e < 2; e++) {
+		p->end[e] = nm_pipe_end_new(p, e, rings[e], slots[e]);
+		if (IS_ERR(p->end[e])) {
+			err = PTR_ERR(p->end[e]);
+			goto free_ends;
+		}
+		p->end[e]->priv = p;
+	}
+	parent->pipes[parent->npipes++] = p;
+	err = nm_pipe_connect(p);
+	if (err) {
+		nm_pipe_destroy(p);
+		return ERR_PTR(err);
+	}
+	return p;
+
+free_ends:
+	if (e == 1)
+		nm_adapter_put(p->end[0]);
+	nm_mem_deactivate(parent->mem);
+free_pipe:
+	nm_os_free(p);
+	return ERR_PTR(err);
+}
+
+/* The implicit parent named `name`, created on first use (see the top of this file). */
+static struct nm_pipe_parent *nm_pipe_parent_get(const char *name)
+{
+	struct nm_mem_priv_req mreq = {
+		.tx_rings = 1, .rx_rings = 1,
+		.tx_slots = NM_PIPE_DEFAULT_SLOTS, .rx_slots = NM_PIPE_DEFAULT_SLOTS,
+		.npipes = 2,
+	};
+	struct nm_pipe_parent *parent;
+
+	for (parent = nm_pipe_parents; parent; parent = parent->next)
+		if (strcmp(parent->name, name) == 0)
+			return parent;
+	/* The spec's implicit parent is a Linux interface: its name rules apply. */
+	if (strncmp(name, "vale", 4) == 0 || strlen(name) >= 16)
+		return ERR_PTR(-ENXIO);
+	parent = nm_os_malloc(sizeof(*parent));
+	if (!parent)
+		return ERR_PTR(-ENOMEM);
+	parent->mem = nm_mem_private_new(&mreq);
+	if (IS_ERR(parent->mem)) {
+		long err = PTR_ERR(parent->mem);
+
+		nm_os_free(parent);
+		return ERR_PTR(err);
+	}
+	strscpy(parent->name, name, sizeof(parent->name));
+	parent->slots = NM_PIPE_DEFAULT_SLOTS;
+	parent->next = nm_pipe_parents;
+	nm_pipe_parents = parent;
+	return parent;
+}
+
+struct nm_adapter *nm_pipe_lookup(const struct nm_port_req *req, const char *brace)
+{
+	int opened = *brace == '{' ? 0 : 1;
+	char pname[NETMAP_REQ_IFNAMSIZ];
+	struct nm_pipe_parent *parent;
+	const char *id = brace + 1;
+	struct nm_pipe *p = NULL;
+	size_t plen = brace - req->name;
+	u32 i;
+
+	if (plen == 0 || *id == '\0')
+		return ERR_PTR(-EINVAL);
+	if (req->mode != NR_REG_ALL_NIC && req->mode != NR_REG_ONE_NIC)
+		return ERR_PTR(-EINVAL);
+	memcpy(pname, req->name, plen);
+	pname[plen] = '\0';
+	parent = nm_pipe_parent_get(pname);
+	if (IS_ERR(parent))
+		return ERR_CAST(parent);
+	for (i = 0; i < parent->npipes; i++)
+		if (strcmp(parent->pipes[i]->id, id) == 0)
+			p = parent->pipes[i];
+	if (!p) {
+		if (!req->may_create) {
+			nm_pipe_parent_put(parent);
+			return ERR_PTR(-ENODEV);
+		}
+		p = nm_pipe_create(parent, id, opened, req);
+		if (IS_ERR(p)) {
+			nm_pipe_parent_put(parent);
+			return ERR_CAST(p);
+		}
+	}
+	nm_adapter_get(p->end[opened]);
+	return p->end[opened];
+}

@@ -1,0 +1,34 @@
+/*
+ * core/port.c - port name resolution (spec §6.4), in the spec's order: the first rule that matches
+ * decides.  Port types that do not exist yet in this build say so with EOPNOTSUPP and a log line
+ * rather than pretending the port is missing.
+ */
+#include "port.h"
+
+static const char *nm_pipe_brace(const char *name)
+{
+	const char *brace = strrchr(name, '{');
+
+	return brace ? brace : strrchr(name, '}');
+}
+
+struct nm_adapter *nm_port_lookup(const struct nm_port_req *req)
+{
+	const char *brace;
+
+	if (req->mode == NR_REG_NULL)
+		return nm_null_create(req);
+	if (req->flags & (NR_MONITOR_TX | NR_MONITOR_RX | NR_ZCOPY_MON)) {
+		nm_os_log_ratelimited("%s: monitors are not supported by this build yet", req->name);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	brace = nm_pipe_brace(req->name);
+	if (brace)
+		return nm_pipe_lookup(req, brace);
+	if (strncmp(req->name, "val", 3) == 0) {
+		nm_os_log_ratelimited("%s: VALE switches are not supported by this build yet", req->name);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	/* Linux devices come with the generic adapter; until then no interface name resolves. */
+	return ERR_PTR(-ENXIO);
+}

@@ -1,0 +1,152 @@
+/*
+ * core/requests.c - the NIOCCTRL request handlers (spec §5.6-§5.9) and the per-fd state they act
+ * on.  core/ctrl.c decodes requests and calls these through nm_requests; every handler runs under
+ * the control lock, which the OS glue takes around the whole ioctl.  Request types this build
+ * does not implement yet have no handler: the decoder answers EOPNOTSUPP and logs it.
+ */
+#include "file.h"
+#include "port.h"
+
+struct nm_file *nm_file_new(void)
+{
+	return nm_os_malloc(sizeof(struct nm_file));
+}
+
+void nm_file_release(struct nm_file *nf)
+{
+	nm_os_ctrl_lock();
+	nm_file_unregister(nf);
+	nm_os_ctrl_unlock();
+	nm_os_free(nf);
+}
+
+static int nm_req_register(void *owner, struct nm_ctrl_req *req)
+{
+	return nm_file_register(owner, req);
+}
+
+static void nm_req_register_undo(void *owner)
+{
+	nm_file_unregister(owner);
+}
+
+/* The allocator named by mem_id (0 means the global one), with a reference; NULL if unknown. */
+static struct nm_mem *nm_mem_by_id(u16 mem_id)
+{
+	return nm_mem_find(mem_id ? mem_id : 1);
+}
+
+/* Resolves a port for an info request, as a REGISTER in mode ALL_NIC with the body's hints. */
+static struct nm_adapter *nm_info_lookup(const char *name, const u32 rings[NM_DIRS],
+					 const u32 slots[NM_DIRS], u16 mem_id)
+{
+	struct nm_port_req preq = {
+		.name = name,
+		.mode = NR_REG_ALL_NIC,
+		.rings = { rings[NM_TX], rings[NM_RX] },
+		.slots = { slots[NM_TX], slots[NM_RX] },
+		.may_create = true,
+	};
+	struct nm_adapter *na;
+
+	if (mem_id) {
+		preq.mem = nm_mem_find(mem_id);
+		if (!preq.mem)
+			return ERR_PTR(-EINVAL);
+	}
+	na = nm_port_lookup(&preq);
+	if (preq.mem)
+		nm_mem_put(preq.mem);
+	return na;
+}
+
+static int nm_req_port_info_get(void *owner, struct nm_ctrl_req *req)
+{
+	struct nmreq_port_info_get *info = req->body;
+	const u32 rings[NM_DIRS] = { info->nr_tx_rings, info->nr_rx_rings };
+	const u32 slots[NM_DIRS] = { info->nr_tx_slots, info->nr_rx_slots };
+	struct nm_adapter *na;
+	struct nm_mem *mem;
+	int err;
+
+	(void)owner;
+	if (req->hdr.nr_name[0] == '\0') {	/* memory only (spec §5.7) */
+		mem = nm_mem_by_id(info->nr_mem_id);
+		if (!mem)
+			return -EINVAL;
+		err = nm_mem_config(mem);
+		if (!err) {
+			info->nr_memsize = nm_mem_size(mem);
+			info->nr_mem_id = nm_mem_id(mem);
+		}
+		nm_mem_put(mem);
+		return err;
+	}
+	na = nm_info_lookup(req->hdr.nr_name, rings, slots, info->nr_mem_id);
+	if (IS_ERR(na))
+		return PTR_ERR(na);
+	err = nm_mem_config(na->mem);
+	if (!err) {
+		info->nr_memsize = nm_mem_size(na->mem);
+		info->nr_tx_slots = na->num_slots[NM_TX];
+		info->nr_rx_slots = na->num_slots[NM_RX];
+		info->nr_tx_rings = na->num_rings[NM_TX];
+		info->nr_rx_rings = na->num_rings[NM_RX];
+		info->nr_host_tx_rings = na->num_host_rings[NM_TX];
+		info->nr_host_rx_rings = na->num_host_rings[NM_RX];
+		info->nr_mem_id = nm_mem_id(na->mem);
+	}
+	nm_adapter_put(na);
+	return err;
+}
+
+static int nm_req_pools_info_get(void *owner, struct nm_ctrl_req *req)
+{
+	struct nmreq_pools_info *pools = req->body;
+	static const u32 none[NM_DIRS];
+	struct nm_adapter *na;
+	int err;
+
+	(void)owner;
+	if (req->hdr.nr_name[0] == '\0')
+		return -ENXIO;	/* Compat (spec §5.8) */
+	na = nm_info_lookup(req->hdr.nr_name, none, none, pools->nr_mem_id);
+	if (IS_ERR(na))
+		return PTR_ERR(na);
+	/* The layout is that of a finalised allocator: allocate for the duration of the call. */
+	err = nm_mem_activate(na->mem);
+	if (!err) {
+		nm_mem_pools_info(na->mem, pools);
+		nm_mem_deactivate(na->mem);
+	}
+	nm_adapter_put(na);
+	return err;
+}
+
+static int nm_req_port_hdr_get(void *owner, struct nm_ctrl_req *req)
+{
+	struct nmreq_port_hdr *hdr = req->body;
+	struct nm_port_req preq = {
+		.name = req->hdr.nr_name,
+		.mode = NR_REG_ALL_NIC,
+		.may_create = false,	/* spec §5.9: nothing is created */
+	};
+	struct nm_adapter *na = nm_port_lookup(&preq);
+
+	(void)owner;
+	if (IS_ERR(na))
+		return PTR_ERR(na);
+	hdr->nr_hdr_len = na->vnet_hdr_len;
+	nm_adapter_put(na);
+	return 0;
+}
+
+const struct nm_ctrl_ops nm_requests = {
+	.handler = {
+		[NETMAP_REQ_REGISTER] = nm_req_register,
+		[NETMAP_REQ_PORT_INFO_GET] = nm_req_port_info_get,
+		[NETMAP_REQ_POOLS_INFO_GET] = nm_req_pools_info_get,
+		[NETMAP_REQ_PORT_HDR_GET] = nm_req_port_hdr_get,
+	},
+	.register_undo = nm_req_register_undo,
+};

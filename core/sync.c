@@ -1,0 +1,140 @@
+/*
+ * core/sync.c - the data path of a bound file descriptor: NIOCTXSYNC/NIOCRXSYNC (spec §4.7) and
+ * poll (spec §4.8).  Nothing here takes the control lock; a ring is claimed for one sync at a time
+ * with nm_kring_tryget, and a second syncer skips it instead of waiting.
+ */
+#include "file.h"
+
+enum nm_sync_result { NM_SYNC_OK, NM_SYNC_SKIPPED, NM_SYNC_STOPPED, NM_SYNC_BAD };
+
+/* One ring: validate, run the port's sync, publish tail.  The ring must be claimed. */
+static enum nm_sync_result nm_kring_sync(struct nm_kring *kr)
+{
+	const struct nm_adapter_ops *ops = kr->na->ops;
+	bool valid = nm_kring_prologue(kr);
+	int err;
+
+	if (kr->dir == NM_TX) {
+		if (!valid)
+			return NM_SYNC_BAD;	/* an invalid TX ring is not synced (spec §4.6) */
+		err = ops->txsync(kr);
+	} else {
+		nm_kring_timestamp(kr);
+		err = ops->rxsync(kr);	/* with rhead = hwcur when invalid: receive, release nothing */
+	}
+	if (err)
+		return NM_SYNC_BAD;
+	nm_kring_finalize(kr);
+	return valid ? NM_SYNC_OK : NM_SYNC_BAD;
+}
+
+static enum nm_sync_result nm_kring_try_sync(struct nm_kring *kr)
+{
+	enum nm_sync_result res;
+
+	if (unlikely(READ_ONCE(kr->stopped)))
+		return NM_SYNC_STOPPED;
+	if (!nm_kring_tryget(kr))
+		return NM_SYNC_SKIPPED;
+	res = nm_kring_sync(kr);
+	nm_kring_put(kr);
+	return res;
+}
+
+int nm_file_sync(struct nm_file *nf, enum nm_dir d)
+{
+	struct nm_adapter *na = smp_load_acquire(&nf->na);	/* pairs with nm_file_register */
+	int err = 0;
+	u32 i;
+
+	if (!na)
+		return -ENXIO;
+	for (i = nf->first[d]; i < nf->last[d]; i++)
+		if (nm_kring_try_sync(&na->krings[d][i]) == NM_SYNC_STOPPED)
+			err = -EIO;
+	/* Head/cur violations and failing port syncs still return 0 here (spec §4.7). */
+	return err;
+}
+
+/* Whether the application has something to do on this ring: tail moved past cur. */
+static bool nm_kring_ready(const struct nm_kring *kr)
+{
+	return READ_ONCE(kr->ring->cur) != kr->hwtail;
+}
+
+static unsigned int nm_poll_tx(struct nm_file *nf, struct nm_adapter *na)
+{
+	unsigned int revents = 0;
+	bool found_space = false;
+	u32 i;
+
+	for (i = nf->first[NM_TX]; i < nf->last[NM_TX]; i++) {
+		struct nm_kring *kr = &na->krings[NM_TX][i];
+		enum nm_sync_result res;
+
+		/* Once there is space somewhere, rings with nothing pending need no sync. */
+		if (found_space && READ_ONCE(kr->ring->head) == kr->hwcur)
+			continue;
+		res = nm_kring_try_sync(kr);
+		if (res == NM_SYNC_BAD || res == NM_SYNC_STOPPED)
+			revents |= NM_POLL_ERR;
+		if (nm_kring_ready(kr)) {
+			found_space = true;
+			revents |= NM_POLL_OUT;
+		}
+	}
+	return revents;
+}
+
+static unsigned int nm_poll_rx(struct nm_file *nf, struct nm_adapter *na)
+{
+	unsigned int revents = 0;
+	u32 i;
+
+	for (i = nf->first[NM_RX]; i < nf->last[NM_RX]; i++) {
+		struct nm_kring *kr = &na->krings[NM_RX][i];
+		enum nm_sync_result res = nm_kring_try_sync(kr);
+
+		if (res == NM_SYNC_BAD || res == NM_SYNC_STOPPED)
+			revents |= NM_POLL_ERR;
+		if (nm_kring_ready(kr))
+			revents |= NM_POLL_IN;
+	}
+	return revents;
+}
+
+/* An fd bound to several rings of a direction sleeps on the adapter's queue, else on the ring's. */
+static struct nm_os_waitq *nm_poll_queue(struct nm_file *nf, struct nm_adapter *na, enum nm_dir d)
+{
+	if (nf->last[d] - nf->first[d] > 1)
+		return &na->dir_wq[d];
+	return &na->krings[d][nf->first[d]].wq;
+}
+
+unsigned int nm_file_poll(struct nm_file *nf, unsigned int events, nm_poll_wait_fn wait, void *arg)
+{
+	struct nm_adapter *na = smp_load_acquire(&nf->na);	/* pairs with nm_file_register */
+	bool want_tx = (events & NM_POLL_OUT) || !(nf->nr_flags & NR_NO_TX_POLL);
+	bool want_rx = events & NM_POLL_IN;
+	unsigned int revents = 0;
+	int d;
+
+	if (!na)
+		return NM_POLL_ERR;
+	/* Register first, then check: a wake-up between the two is not lost. */
+	for (d = 0; d < NM_DIRS; d++)
+		if (nf->last[d] > nf->first[d])
+			wait(arg, nm_poll_queue(nf, na, d));
+	if (want_tx)
+		revents |= nm_poll_tx(nf, na);
+	if (want_rx)
+		revents |= nm_poll_rx(nf, na);
+	return revents & (events | NM_POLL_ERR);
+}
+
+struct nm_mem *nm_file_mem(struct nm_file *nf)
+{
+	struct nm_adapter *na = smp_load_acquire(&nf->na);
+
+	return na ? na->mem : NULL;
+}
