@@ -23,10 +23,19 @@ B = build
 CORE_SRCS := $(wildcard core/*.c)
 HOST_TESTS := $(patsubst tests/host/%.c,$(B)/host/%,$(wildcard tests/host/test_*.c))
 HOST_CXX_TESTS := $(patsubst tests/host/%.cc,$(B)/host/%,$(wildcard tests/host/test_*.cc))
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(patsubst lib/%.c,$(B)/lib/%.o,$(LIB_SRCS))
+LIB_HOST_OBJS := $(patsubst lib/%.c,$(B)/host/lib/%.o,$(LIB_SRCS))
+TOOLS := $(patsubst tools/%/,%,$(wildcard tools/*/))
+# Per-tool extra libraries; guest (static) builds may need different ones.
+TOOL_LIBS_pkt-gen = -lpcap
+TOOL_GUEST_FLAGS_pkt-gen = -DNM_NO_PCAP
+FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 10
 GUEST_C_TESTS := $(patsubst tests/guest/%.c,$(B)/guest/tests/guest/%,$(wildcard tests/guest/*.c))
 GUEST_SH_TESTS := $(patsubst tests/guest/%.sh,$(B)/guest/tests/guest/%,$(wildcard tests/guest/*.sh))
 
-.PHONY: all deps module userspace host-tests guest-progs test-kmods vm-image check demo install clean
+.PHONY: all deps module userspace host-tests fuzzers fuzz-smoke guest-progs test-kmods vm-image check demo install clean
 
 all: module userspace guest-progs
 
@@ -39,13 +48,51 @@ module: | deps
 test-kmods: | deps
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kmod modules
 
-userspace: host-tests
+userspace: host-tests fuzzers lib tools
+
+# --- libnetmap: static and shared, plus a sanitized copy that host tests link ---
+.PHONY: lib tools
+lib: $(B)/lib/libnetmap.a $(if $(LIB_SRCS),$(B)/lib/libnetmap.so)
+
+$(B)/lib/%.o: lib/%.c $(HDRS) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(NM_CFLAGS) -fPIC -c -o $@ $<
+
+# An empty archive is valid: lib/ may have no sources yet.
+$(B)/lib/libnetmap.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(if $^,ar rcs $@ $^,printf '!<arch>\n' > $@)
+
+$(B)/lib/libnetmap.so: $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libnetmap.so.1 -o $@ $^ -lpthread
+
+$(B)/host/lib/%.o: lib/%.c $(HDRS) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(NM_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+$(B)/host/libnetmap-san.a: $(LIB_HOST_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(if $^,ar rcs $@ $^,printf '!<arch>\n' > $@)
+
+# --- tools: one folder each under tools/, linked with libnetmap ---
+.SECONDEXPANSION:
+tools: $(addprefix $(B)/tools/,$(TOOLS))
+
+$(B)/tools/%: $$(wildcard tools/%/*.c tools/%/*.h) $(B)/lib/libnetmap.a
+	@mkdir -p $(dir $@)
+	$(CC) $(NM_CFLAGS) -o $@ $(filter %.c,$^) $(B)/lib/libnetmap.a -lpthread $(TOOL_LIBS_$*)
+
+$(B)/guest/tools/%: $$(wildcard tools/%/*.c tools/%/*.h) $(LIB_SRCS) $(HDRS) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(NM_CFLAGS) -static $(TOOL_GUEST_FLAGS_$*) -o $@ $(filter %.c,$^) -lpthread
 
 # --- host tests: core + the userspace os.h, under AddressSanitizer and UBSan ---
 host-tests: $(HOST_TESTS) $(HOST_CXX_TESTS)
 
 HOST_OBJS := $(patsubst %.c,$(B)/host/obj/%.o,$(CORE_SRCS) tests/host/os_user.c)
-HDRS = $(wildcard core/*.h tests/host/*.h include/net/*.h include/*.h)
+HDRS = $(wildcard core/*.h tests/host/*.h include/net/*.h include/*.h) tests/t.h
 
 $(B)/host/obj/%.o: %.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
@@ -55,19 +102,32 @@ $(B)/host/libnmcore.a: $(HOST_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(B)/host/%: tests/host/%.c $(B)/host/libnmcore.a
-	$(CC) $(NM_CFLAGS) $(SAN_FLAGS) -Icore -o $@ $< $(B)/host/libnmcore.a -lpthread
+$(B)/host/%: tests/host/%.c $(B)/host/libnmcore.a $(B)/host/libnetmap-san.a
+	$(CC) $(NM_CFLAGS) $(SAN_FLAGS) -Icore -o $@ $< $(B)/host/libnmcore.a $(B)/host/libnetmap-san.a -lpthread
 
 $(B)/host/%: tests/host/%.cc $(wildcard include/net/*.h)
 	@mkdir -p $(B)/host
 	$(CXX) -std=c++11 -O2 -Wall -Wextra -Werror -Iinclude -o $@ $<
 
-# --- static programs for the guest ---
-guest-progs: $(GUEST_C_TESTS) $(GUEST_SH_TESTS)
+# --- libFuzzer targets: the core with clang's fuzzer, ASan and UBSan ---
+fuzzers: $(FUZZERS)
 
-$(B)/guest/tests/guest/%: tests/guest/%.c $(wildcard tests/guest/*.h include/net/*.h) | deps
+$(B)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) tests/host/os_user.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(NM_CFLAGS) -static -o $@ $< -lpthread
+	clang -g -O1 -std=gnu11 -Wall -Wextra -Werror -Iinclude -Icore \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  -o $@ $< $(CORE_SRCS) tests/host/os_user.c -lpthread
+
+# A few seconds per target: enough to catch a regression, not a fuzzing campaign.
+fuzz-smoke: fuzzers
+	@tests/fuzz/run $(FUZZ_SECONDS) $(abspath $(FUZZERS))
+
+# --- static programs for the guest ---
+guest-progs: $(GUEST_C_TESTS) $(GUEST_SH_TESTS) $(addprefix $(B)/guest/tools/,$(TOOLS))
+
+$(B)/guest/tests/guest/%: tests/guest/%.c tests/t.h $(wildcard tests/guest/*.h include/net/*.h) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(NM_CFLAGS) -static -o $@ $< $(LIB_SRCS) -lpthread
 
 $(B)/guest/tests/guest/%: tests/guest/%.sh
 	@mkdir -p $(dir $@)
@@ -81,8 +141,9 @@ vm-image: module test-kmods guest-progs
 	@if [ ! -f $(B)/vm/initramfs.cpio.gz ] || \
 	    [ -n "$$(find netmap.ko $(B)/guest vm/init vm/mkimage -newer $(B)/vm/initramfs.cpio.gz | head -n 1)" ]; then \
 	  echo "  IMAGE   $(B)/vm/initramfs.cpio.gz"; \
+	  mkdir -p $(B)/guest/tools; \
 	  vm/mkimage $(B)/vm/initramfs.cpio.gz $(KVER) netmap.ko --tests $(B)/guest/tests \
-	    --kmods $(B)/guest/kmods; \
+	    --kmods $(B)/guest/kmods --tools $(B)/guest/tools; \
 	fi
 
 check: all vm-image

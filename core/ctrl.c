@@ -296,7 +296,7 @@ static int ctrl_check_leftover_options(void *owner, struct nm_ctrl_req *req,
 	}
 	if (!is_register || leftovers == 0)
 		return 0;
-	if (ops->register_undo)
+	if (ops->register_undo)		/* NULL only in ops that cannot register anyway */
 		ops->register_undo(owner);
 	return -EOPNOTSUPP;
 }

@@ -38,6 +38,8 @@ struct nm_ctrl_req {
 	struct nmreq_option *by_type[NETMAP_REQ_OPT_MAX];
 };
 
+/* A handler returns 0 or -errno.  It must use req->body and req->by_type/opts: hdr.nr_body and
+ * hdr.nr_options still hold the application's user addresses. */
 typedef int (*nm_ctrl_handler)(void *owner, struct nm_ctrl_req *req);
 
 /* Handlers by request type.  A NULL entry for a type the spec defines means "not implemented in

@@ -67,6 +67,26 @@ void nm_os_waitq_init(struct nm_os_waitq *q);
 void nm_os_waitq_destroy(struct nm_os_waitq *q);
 void nm_os_waitq_wake(struct nm_os_waitq *q);
 
+/*
+ * Data-path locks (types in os_types.h).  Both are short, never sleep while held, and may be
+ * taken from softirq context later (NIC receive), so the kernel disables bottom halves with them.
+ *   spinlock: a VALE destination ring's slot reservations.
+ *   rwlock:   a VALE switch; forwarding holds it for reading, changes to its ports and rings
+ *             take it for writing.
+ */
+void nm_os_spin_init(struct nm_os_spinlock *l);
+void nm_os_spin_lock(struct nm_os_spinlock *l);
+void nm_os_spin_unlock(struct nm_os_spinlock *l);
+void nm_os_rwlock_init(struct nm_os_rwlock *l);
+void nm_os_read_lock(struct nm_os_rwlock *l);
+void nm_os_read_unlock(struct nm_os_rwlock *l);
+void nm_os_write_lock(struct nm_os_rwlock *l);
+void nm_os_write_unlock(struct nm_os_rwlock *l);
+
+/* Like nm_os_copy_from_user, but never sleeps (usable under the locks above): a page that is
+ * not present counts as a fault.  0 or -EFAULT. */
+int nm_os_copy_from_user_nofault(void *dst, u64 uptr, size_t len);
+
 /* Wall-clock time (CLOCK_REALTIME), for netmap_ring.ts. */
 void nm_os_gettimeofday(s64 *sec, s64 *usec);
 

@@ -130,3 +130,49 @@ void nm_os_gettimeofday(s64 *sec, s64 *usec)
 	*sec = ts.tv_sec;
 	*usec = ts.tv_nsec / NSEC_PER_USEC;
 }
+
+/* Bottom halves off: the generic adapter will forward from softirq context into VALE. */
+void nm_os_spin_init(struct nm_os_spinlock *l)
+{
+	spin_lock_init(&l->lock);
+}
+
+void nm_os_spin_lock(struct nm_os_spinlock *l)
+{
+	spin_lock_bh(&l->lock);
+}
+
+void nm_os_spin_unlock(struct nm_os_spinlock *l)
+{
+	spin_unlock_bh(&l->lock);
+}
+
+void nm_os_rwlock_init(struct nm_os_rwlock *l)
+{
+	rwlock_init(&l->lock);
+}
+
+void nm_os_read_lock(struct nm_os_rwlock *l)
+{
+	read_lock_bh(&l->lock);
+}
+
+void nm_os_read_unlock(struct nm_os_rwlock *l)
+{
+	read_unlock_bh(&l->lock);
+}
+
+void nm_os_write_lock(struct nm_os_rwlock *l)
+{
+	write_lock_bh(&l->lock);
+}
+
+void nm_os_write_unlock(struct nm_os_rwlock *l)
+{
+	write_unlock_bh(&l->lock);
+}
+
+int nm_os_copy_from_user_nofault(void *dst, u64 uptr, size_t len)
+{
+	return copy_from_user_nofault(dst, u64_to_user_ptr(uptr), len) ? -EFAULT : 0;
+}

@@ -13,11 +13,20 @@
 #include <linux/compiler.h>
 #include <linux/err.h>
 #include <linux/wait.h>
+#include <linux/spinlock.h>
 #include <asm/barrier.h>
 #include <asm/page.h>
 
 struct nm_os_waitq {
 	wait_queue_head_t head;
+};
+
+struct nm_os_spinlock {
+	spinlock_t lock;
+};
+
+struct nm_os_rwlock {
+	rwlock_t lock;
 };
 
 #endif /* NM_LINUX_OS_TYPES_H */

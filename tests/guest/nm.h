@@ -14,7 +14,7 @@
 
 #include <net/netmap_user.h>
 
-#include "t.h"
+#include "../t.h"
 
 #define NMSYS "/sys/class/misc/netmap/"
 

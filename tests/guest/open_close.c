@@ -8,7 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "t.h"
+#include "../t.h"
 
 #define NMSYS "/sys/class/misc/netmap/"
 

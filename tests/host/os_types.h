@@ -67,4 +67,14 @@ struct nm_os_waitq {
 	unsigned long wakeups;
 };
 
+#include <pthread.h>
+
+struct nm_os_spinlock {
+	pthread_mutex_t m;
+};
+
+struct nm_os_rwlock {
+	pthread_rwlock_t rw;
+};
+
 #endif /* NM_HOST_OS_TYPES_H */

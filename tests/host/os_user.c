@@ -219,3 +219,48 @@ void nm_os_gettimeofday(s64 *sec, s64 *usec)
 	*sec = tv.tv_sec;
 	*usec = tv.tv_usec;
 }
+
+void nm_os_spin_init(struct nm_os_spinlock *l)
+{
+	pthread_mutex_init(&l->m, NULL);
+}
+
+void nm_os_spin_lock(struct nm_os_spinlock *l)
+{
+	pthread_mutex_lock(&l->m);
+}
+
+void nm_os_spin_unlock(struct nm_os_spinlock *l)
+{
+	pthread_mutex_unlock(&l->m);
+}
+
+void nm_os_rwlock_init(struct nm_os_rwlock *l)
+{
+	pthread_rwlock_init(&l->rw, NULL);
+}
+
+void nm_os_read_lock(struct nm_os_rwlock *l)
+{
+	pthread_rwlock_rdlock(&l->rw);
+}
+
+void nm_os_read_unlock(struct nm_os_rwlock *l)
+{
+	pthread_rwlock_unlock(&l->rw);
+}
+
+void nm_os_write_lock(struct nm_os_rwlock *l)
+{
+	pthread_rwlock_wrlock(&l->rw);
+}
+
+void nm_os_write_unlock(struct nm_os_rwlock *l)
+{
+	pthread_rwlock_unlock(&l->rw);
+}
+
+int nm_os_copy_from_user_nofault(void *dst, u64 uptr, size_t len)
+{
+	return self_copy(dst, uptr, len, 0);
+}

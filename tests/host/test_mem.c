@@ -13,24 +13,11 @@
 
 #include "mem.h"
 #include "params.h"
+#include "../t.h"
 
 extern int nm_os_log_to_stderr;		/* tests/host/os_user.c */
 
-static int failures;
 static int verbose;
-
-static void check(int pass, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(int pass, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s - ", pass ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	failures += !pass;
-}
 
 /* --- log capture: stderr goes to a temporary file while the core logs --- */
 
@@ -111,24 +98,24 @@ static void test_global_layout(void)
 	struct nm_mem *g = nm_mem_global_get();
 	struct nmreq_pools_info pi;
 
-	check(g && nm_mem_id(g) == 1 && !nm_mem_is_private(g), "global allocator has mem id 1");
-	check(nm_params.curr[NM_POOL_BUF].num == 0, "buf_curr_num is 0 until configured");
-	check(nm_mem_config(g) == 0, "global allocator configures with the defaults");
+	ok(g && nm_mem_id(g) == 1 && !nm_mem_is_private(g), "global allocator has mem id 1");
+	ok(nm_params.curr[NM_POOL_BUF].num == 0, "buf_curr_num is 0 until configured");
+	ok(nm_mem_config(g) == 0, "global allocator configures with the defaults");
 	nm_mem_pools_info(g, &pi);
-	check(pi.nr_mem_id == 1 && pi.nr_memsize == 343019520 && nm_mem_size(g) == 343019520,
-	      "global nr_memsize 343,019,520");
-	check(pi.nr_if_pool_offset == 0 && pi.nr_if_pool_objtotal == 100 &&
-	      pi.nr_if_pool_objsize == 1024, "global if pool: 100 x 1024 at 0");
-	check(pi.nr_ring_pool_offset == 102400 && pi.nr_ring_pool_objtotal == 200 &&
-	      pi.nr_ring_pool_objsize == 36864, "global ring pool: 200 x 36,864 at 102,400");
-	check(pi.nr_buf_pool_offset == 7475200 && pi.nr_buf_pool_objtotal == 163840 &&
-	      pi.nr_buf_pool_objsize == 2048, "global buf pool: 163,840 x 2048 at 7,475,200");
-	check(nm_mem_buf_size(g) == 2048 && nm_mem_buf_total(g) == 163840, "global buffer getters");
-	check(nm_params.curr[NM_POOL_IF].num == 100 && nm_params.curr[NM_POOL_IF].size == 1024 &&
-	      nm_params.curr[NM_POOL_RING].num == 200 &&
-	      nm_params.curr[NM_POOL_RING].size == 36864 &&
-	      nm_params.curr[NM_POOL_BUF].num == 163840 &&
-	      nm_params.curr[NM_POOL_BUF].size == 2048, "*_curr_* parameters show the global pools");
+	ok(pi.nr_mem_id == 1 && pi.nr_memsize == 343019520 && nm_mem_size(g) == 343019520,
+	   "global nr_memsize 343,019,520");
+	ok(pi.nr_if_pool_offset == 0 && pi.nr_if_pool_objtotal == 100 &&
+	   pi.nr_if_pool_objsize == 1024, "global if pool: 100 x 1024 at 0");
+	ok(pi.nr_ring_pool_offset == 102400 && pi.nr_ring_pool_objtotal == 200 &&
+	   pi.nr_ring_pool_objsize == 36864, "global ring pool: 200 x 36,864 at 102,400");
+	ok(pi.nr_buf_pool_offset == 7475200 && pi.nr_buf_pool_objtotal == 163840 &&
+	   pi.nr_buf_pool_objsize == 2048, "global buf pool: 163,840 x 2048 at 7,475,200");
+	ok(nm_mem_buf_size(g) == 2048 && nm_mem_buf_total(g) == 163840, "global buffer getters");
+	ok(nm_params.curr[NM_POOL_IF].num == 100 && nm_params.curr[NM_POOL_IF].size == 1024 &&
+	   nm_params.curr[NM_POOL_RING].num == 200 &&
+	   nm_params.curr[NM_POOL_RING].size == 36864 &&
+	   nm_params.curr[NM_POOL_BUF].num == 163840 &&
+	   nm_params.curr[NM_POOL_BUF].size == 2048, "*_curr_* parameters show the global pools");
 	nm_mem_put(g);
 }
 
@@ -138,28 +125,28 @@ static void test_private_layout(void)
 	struct nm_mem *m = priv_new(1, 1, 1024, 1024, 0, 2);
 	struct nmreq_pools_info pi;
 
-	check(!IS_ERR(m) && nm_mem_is_private(m) && nm_mem_id(m) == 2,
-	      "first private allocator has mem id 2");
+	ok(!IS_ERR(m) && nm_mem_is_private(m) && nm_mem_id(m) == 2,
+	   "first private allocator has mem id 2");
 	nm_mem_pools_info(m, &pi);
-	check(pi.nr_mem_id == 2 && pi.nr_memsize == 42369024 && nm_mem_size(m) == 42369024,
-	      "default VALE port nr_memsize 42,369,024");
-	check(pi.nr_if_pool_offset == 0 && pi.nr_if_pool_objtotal == 12 &&
-	      pi.nr_if_pool_objsize == 1024, "VALE if pool: 12 x 1024 at 0 (10 rounded to 4)");
-	check(pi.nr_ring_pool_offset == 12288 && pi.nr_ring_pool_objtotal == 20 &&
-	      pi.nr_ring_pool_objsize == 20480, "VALE ring pool: 20 x 20,480 at 12,288");
-	check(pi.nr_buf_pool_offset == 421888 && pi.nr_buf_pool_objtotal == 20482 &&
-	      pi.nr_buf_pool_objsize == 2048, "VALE buf pool: 20,482 x 2048 at 421,888");
-	check(nm_params.curr[NM_POOL_BUF].num == 163840, "a private allocator leaves *_curr_* alone");
+	ok(pi.nr_mem_id == 2 && pi.nr_memsize == 42369024 && nm_mem_size(m) == 42369024,
+	   "default VALE port nr_memsize 42,369,024");
+	ok(pi.nr_if_pool_offset == 0 && pi.nr_if_pool_objtotal == 12 &&
+	   pi.nr_if_pool_objsize == 1024, "VALE if pool: 12 x 1024 at 0 (10 rounded to 4)");
+	ok(pi.nr_ring_pool_offset == 12288 && pi.nr_ring_pool_objtotal == 20 &&
+	   pi.nr_ring_pool_objsize == 20480, "VALE ring pool: 20 x 20,480 at 12,288");
+	ok(pi.nr_buf_pool_offset == 421888 && pi.nr_buf_pool_objtotal == 20482 &&
+	   pi.nr_buf_pool_objsize == 2048, "VALE buf pool: 20,482 x 2048 at 421,888");
+	ok(nm_params.curr[NM_POOL_BUF].num == 163840, "a private allocator leaves *_curr_* alone");
 	nm_mem_put(m);
-	check(nm_os_live_objects() == base, "private allocator freed with its last reference");
+	ok(nm_os_live_objects() == base, "private allocator freed with its last reference");
 
 	/* 300 x 100-byte objects: 128 bytes each, clusters of 32, so 320 objects in 10 pages. */
 	nm_params.priv[NM_POOL_BUF].num = 300;
 	nm_params.priv[NM_POOL_BUF].size = 100;
 	m = priv_new(0, 0, 0, 0, 0, 0);
 	nm_mem_pools_info(m, &pi);
-	check(pi.nr_buf_pool_objsize == 128 && pi.nr_buf_pool_objtotal == 320,
-	      "sizes round up to 64 and counts to whole clusters (300 x 100 -> 320 x 128)");
+	ok(pi.nr_buf_pool_objsize == 128 && pi.nr_buf_pool_objtotal == 320,
+	   "sizes round up to 64 and counts to whole clusters (300 x 100 -> 320 x 128)");
 	nm_mem_put(m);
 
 	/* 65,600 = 64 x 1025: a page-multiple cluster would be 64 objects (4.2 MB), above 4 MiB, so
@@ -168,9 +155,9 @@ static void test_private_layout(void)
 	nm_params.priv[NM_POOL_RING].size = 65600;
 	m = priv_new(0, 0, 0, 0, 0, 0);
 	nm_mem_pools_info(m, &pi);
-	check(pi.nr_ring_pool_objtotal == 63 && pi.nr_ring_pool_offset == 4096 &&
-	      pi.nr_buf_pool_offset == 4096 + 4132864,
-	      "a cluster over 4 MiB is capped (63 x 65,600) and the pool padded to a page");
+	ok(pi.nr_ring_pool_objtotal == 63 && pi.nr_ring_pool_offset == 4096 &&
+	   pi.nr_buf_pool_offset == 4096 + 4132864,
+	   "a cluster over 4 MiB is capped (63 x 65,600) and the pool padded to a page");
 	nm_mem_put(m);
 	nm_params_reset();
 }
@@ -189,19 +176,19 @@ static void test_ids(void)
 	a = priv_new(0, 0, 0, 0, 0, 0);
 	b = priv_new(0, 0, 0, 0, 0, 0);
 	c = priv_new(0, 0, 0, 0, 0, 0);
-	check(nm_mem_id(a) == 2 && nm_mem_id(b) == 3 && nm_mem_id(c) == 4,
-	      "private allocators get ids 2, 3, 4");
+	ok(nm_mem_id(a) == 2 && nm_mem_id(b) == 3 && nm_mem_id(c) == 4,
+	   "private allocators get ids 2, 3, 4");
 	found = nm_mem_find(3);
-	check(found == b, "nm_mem_find(3) finds the allocator");
+	ok(found == b, "nm_mem_find(3) finds the allocator");
 	nm_mem_put(found);
 	found = nm_mem_find(1);
-	check(found && nm_mem_id(found) == 1, "nm_mem_find(1) finds the global allocator");
+	ok(found && nm_mem_id(found) == 1, "nm_mem_find(1) finds the global allocator");
 	nm_mem_put(found);
-	check(!nm_mem_find(0) && !nm_mem_find(777), "nm_mem_find of unknown ids gives NULL");
+	ok(!nm_mem_find(0) && !nm_mem_find(777), "nm_mem_find of unknown ids gives NULL");
 	nm_mem_put(b);
-	check(!nm_mem_find(3), "an allocator is gone after its last put");
+	ok(!nm_mem_find(3), "an allocator is gone after its last put");
 	d = priv_new(0, 0, 0, 0, 0, 0);
-	check(nm_mem_id(d) == 5, "the next id follows the most recent one, not the freed one");
+	ok(nm_mem_id(d) == 5, "the next id follows the most recent one, not the freed one");
 
 	/* Keep 4 and 5 alive, free 2, then cycle ids up to 65535. */
 	nm_mem_put(a);
@@ -213,17 +200,17 @@ static void test_ids(void)
 	e = priv_new(0, 0, 0, 0, 0, 0);
 	f = priv_new(0, 0, 0, 0, 0, 0);
 	g = priv_new(0, 0, 0, 0, 0, 0);
-	check(nm_mem_id(e) == 2, "after 65535 ids wrap, skipping 0 and the global 1 (got %u)",
-	      nm_mem_id(e));
-	check(nm_mem_id(f) == 3 && nm_mem_id(g) == 6,
-	      "freed ids are reused and ids in use (4, 5) are skipped (got %u, %u)",
-	      nm_mem_id(f), nm_mem_id(g));
+	ok(nm_mem_id(e) == 2, "after 65535 ids wrap, skipping 0 and the global 1 (got %u)",
+	   nm_mem_id(e));
+	ok(nm_mem_id(f) == 3 && nm_mem_id(g) == 6,
+	   "freed ids are reused and ids in use (4, 5) are skipped (got %u, %u)",
+	   nm_mem_id(f), nm_mem_id(g));
 	nm_mem_put(c);
 	nm_mem_put(d);
 	nm_mem_put(e);
 	nm_mem_put(f);
 	nm_mem_put(g);
-	check(nm_os_live_objects() == base, "no allocator leaked by the id cycle");
+	ok(nm_os_live_objects() == base, "no allocator leaked by the id cycle");
 }
 
 /* --- activation --- */
@@ -238,27 +225,27 @@ static void test_activation(void)
 	u32 i;
 
 	before = nm_os_live_objects();
-	check(nm_mem_activate(m) == 0, "activation succeeds");
-	check(nm_os_live_objects() == before + 6, "activation allocates 3 pools and 3 bitmaps");
-	check(lut->base && lut->size == 2048 && lut->total == 100, "the lut describes the buffers");
+	ok(nm_mem_activate(m) == 0, "activation succeeds");
+	ok(nm_os_live_objects() == before + 6, "activation allocates 3 pools and 3 bitmaps");
+	ok(lut->base && lut->size == 2048 && lut->total == 100, "the lut describes the buffers");
 	bytes = (const unsigned char *)lut->base;
 	for (i = 0; i < 100 * 2048; i++)
 		zero &= bytes[i] == 0;
-	check(zero, "buffer memory is zeroed");
-	check(nm_mem_bufs_free_count(m) == 98, "98 of 100 buffers are free (0 and 1 reserved)");
-	check(nm_buf_lut_addr(lut, 5) == lut->base + 5 * 2048 &&
-	      nm_buf_lut_addr(lut, 100) == lut->base && nm_buf_lut_addr(lut, ~0u) == lut->base,
-	      "nm_buf_lut_addr resolves bad indices to buffer 0");
-	check(nm_mem_activate(m) == 0 && nm_os_live_objects() == before + 6,
-	      "a second activation shares the memory");
+	ok(zero, "buffer memory is zeroed");
+	ok(nm_mem_bufs_free_count(m) == 98, "98 of 100 buffers are free (0 and 1 reserved)");
+	ok(nm_buf_lut_addr(lut, 5) == lut->base + 5 * 2048 &&
+	   nm_buf_lut_addr(lut, 100) == lut->base && nm_buf_lut_addr(lut, ~0u) == lut->base,
+	   "nm_buf_lut_addr resolves bad indices to buffer 0");
+	ok(nm_mem_activate(m) == 0 && nm_os_live_objects() == before + 6,
+	   "a second activation shares the memory");
 	nm_mem_deactivate(m);
-	check(lut->base && nm_os_live_objects() == before + 6,
-	      "memory stays while one activation is left");
+	ok(lut->base && nm_os_live_objects() == before + 6,
+	   "memory stays while one activation is left");
 	nm_mem_deactivate(m);
-	check(nm_os_live_objects() == before && !lut->base,
-	      "the last deactivation frees the pools");
+	ok(nm_os_live_objects() == before && !lut->base,
+	   "the last deactivation frees the pools");
 	nm_mem_put(m);
-	check(nm_os_live_objects() == base, "back to the baseline");
+	ok(nm_os_live_objects() == base, "back to the baseline");
 	nm_params_reset();
 }
 
@@ -280,34 +267,34 @@ static void test_buffers(void)
 		else
 			seen[idx[i]] = 1;
 	}
-	check(!bad, "98 distinct buffers, none of them 0 or 1");
+	ok(!bad, "98 distinct buffers, none of them 0 or 1");
 	capture_begin();
 	i = nm_mem_bufs_alloc(m, &idx[98], 1);
 	log = capture_end();
-	check(i == -ENOMEM, "an empty pool gives -ENOMEM");
-	check(logged(log, fmt("netmap: mem %u: buf pool exhausted: need 1, 0 free of 100; raise priv_buf_num (e.g. priv_buf_num=128)",
+	ok(i == -ENOMEM, "an empty pool gives -ENOMEM");
+	ok(logged(log, fmt("netmap: mem %u: buf pool exhausted: need 1, 0 free of 100; raise priv_buf_num (e.g. priv_buf_num=128)",
 			      nm_mem_id(m))),
-	      "the ENOMEM log names pool, mem id, need, free and priv_buf_num");
+	   "the ENOMEM log names pool, mem id, need, free and priv_buf_num");
 	for (i = 0; i < 10; i++)
 		nm_mem_buf_free(m, idx[i]);
-	check(nm_mem_bufs_alloc(m, idx, 11) == -ENOMEM && nm_mem_bufs_free_count(m) == 10,
-	      "bufs_alloc is all or nothing: 11 of 10 takes none");
-	check(nm_mem_bufs_alloc(m, idx, 10) == 0 && nm_mem_bufs_free_count(m) == 0,
-	      "10 of 10 succeeds");
-	check(nm_mem_bufs_alloc(m, idx, 0) == 0, "allocating 0 buffers succeeds");
-	check(!nm_mem_buf_free(m, 0) && !nm_mem_buf_free(m, 1), "freeing buffer 0 or 1 is refused");
-	check(!nm_mem_buf_free(m, 100) && !nm_mem_buf_free(m, ~0u),
-	      "freeing an index out of range is refused");
-	check(nm_mem_buf_free(m, idx[0]) && !nm_mem_buf_free(m, idx[0]) &&
-	      nm_mem_bufs_free_count(m) == 1, "a double free is refused");
+	ok(nm_mem_bufs_alloc(m, idx, 11) == -ENOMEM && nm_mem_bufs_free_count(m) == 10,
+	   "bufs_alloc is all or nothing: 11 of 10 takes none");
+	ok(nm_mem_bufs_alloc(m, idx, 10) == 0 && nm_mem_bufs_free_count(m) == 0,
+	   "10 of 10 succeeds");
+	ok(nm_mem_bufs_alloc(m, idx, 0) == 0, "allocating 0 buffers succeeds");
+	ok(!nm_mem_buf_free(m, 0) && !nm_mem_buf_free(m, 1), "freeing buffer 0 or 1 is refused");
+	ok(!nm_mem_buf_free(m, 100) && !nm_mem_buf_free(m, ~0u),
+	   "freeing an index out of range is refused");
+	ok(nm_mem_buf_free(m, idx[0]) && !nm_mem_buf_free(m, idx[0]) &&
+	   nm_mem_bufs_free_count(m) == 1, "a double free is refused");
 	nm_mem_deactivate(m);
-	check(nm_mem_activate(m) == 0 && nm_mem_bufs_free_count(m) == 98,
-	      "reactivation starts with every buffer free (leaks reclaimed)");
+	ok(nm_mem_activate(m) == 0 && nm_mem_bufs_free_count(m) == 98,
+	   "reactivation starts with every buffer free (leaks reclaimed)");
 	nm_mem_deactivate(m);
-	check(!nm_mem_buf_free(m, 5) && nm_mem_bufs_alloc(m, idx, 1) == -ENOMEM,
-	      "inactive memory frees and allocates nothing");
+	ok(!nm_mem_buf_free(m, 5) && nm_mem_bufs_alloc(m, idx, 1) == -ENOMEM,
+	   "inactive memory frees and allocates nothing");
 	nm_mem_put(m);
-	check(nm_os_live_objects() == base, "nothing leaked");
+	ok(nm_os_live_objects() == base, "nothing leaked");
 	nm_params_reset();
 }
 
@@ -351,8 +338,8 @@ static void broken_chain(struct nm_mem *m, enum bad_link how, const char *what)
 	}
 	*(u32 *)nm_buf_lut_addr(lut, fifth) = bad;
 	nm_mem_extra_free(m, head);
-	check(nm_mem_bufs_free_count(m) == 98 - 10 + 5,
-	      "a chain whose 5th link is %s stops after 5 buffers", what);
+	ok(nm_mem_bufs_free_count(m) == 98 - 10 + 5,
+	   "a chain whose 5th link is %s stops after 5 buffers", what);
 	nm_mem_deactivate(m);	/* reclaim the 5 lost buffers */
 	nm_mem_activate(m);
 }
@@ -368,20 +355,20 @@ static void test_extra(void)
 
 	nm_mem_activate(m);
 	n = nm_mem_extra_alloc(m, 10, &head);
-	check(n == 10 && chain_len(lut, head, seen) == 10 && nm_mem_bufs_free_count(m) == 88,
-	      "10 extra buffers in one chain of distinct valid indices ending in 0");
+	ok(n == 10 && chain_len(lut, head, seen) == 10 && nm_mem_bufs_free_count(m) == 88,
+	   "10 extra buffers in one chain of distinct valid indices ending in 0");
 	nm_mem_extra_free(m, head);
-	check(nm_mem_bufs_free_count(m) == 98, "extra_free returns the whole chain");
+	ok(nm_mem_bufs_free_count(m) == 98, "extra_free returns the whole chain");
 
 	capture_begin();
 	n = nm_mem_extra_alloc(m, 200, &head);
 	log = capture_end();
-	check(n == 98 && chain_len(lut, head, seen) == 98 && nm_mem_bufs_free_count(m) == 0,
-	      "a shortfall allocates what is free (98 of 200)");
-	check(logged(log, "buf pool exhausted: need 200, 98 free of 100; raise priv_buf_num (e.g. priv_buf_num=256)"),
-	      "the shortfall is logged");
+	ok(n == 98 && chain_len(lut, head, seen) == 98 && nm_mem_bufs_free_count(m) == 0,
+	   "a shortfall allocates what is free (98 of 200)");
+	ok(logged(log, "buf pool exhausted: need 200, 98 free of 100; raise priv_buf_num (e.g. priv_buf_num=256)"),
+	   "the shortfall is logged");
 	nm_mem_extra_free(m, head);
-	check(nm_mem_extra_alloc(m, 0, &head) == 0 && head == 0, "0 extra buffers: empty list");
+	ok(nm_mem_extra_alloc(m, 0, &head) == 0 && head == 0, "0 extra buffers: empty list");
 
 	broken_chain(m, BAD_RANGE, "out of range");
 	broken_chain(m, BAD_RESERVED, "the reserved 1");
@@ -390,10 +377,10 @@ static void test_extra(void)
 	nm_mem_extra_free(m, 0);
 	nm_mem_extra_free(m, 1);
 	nm_mem_extra_free(m, 12345);
-	check(nm_mem_bufs_free_count(m) == 98, "freeing chains with heads 0, 1, 12345 frees nothing");
+	ok(nm_mem_bufs_free_count(m) == 98, "freeing chains with heads 0, 1, 12345 frees nothing");
 	nm_mem_deactivate(m);
 	nm_mem_put(m);
-	check(nm_os_live_objects() == base, "nothing leaked");
+	ok(nm_os_live_objects() == base, "nothing leaked");
 	nm_params_reset();
 }
 
@@ -410,14 +397,14 @@ static void test_ifs(struct nm_mem *m)
 	nifp->ring_ofs[3] = 1234;
 	nm_mem_if_delete(m, nifp);
 	nifp2 = nm_mem_if_new(m, 56 + 8 * 4);
-	check(nifp2 == nifp && nifp2->ni_bufs_head == 0 && nifp2->ring_ofs[3] == 0,
-	      "a reused netmap_if comes back zeroed");
+	ok(nifp2 == nifp && nifp2->ni_bufs_head == 0 && nifp2->ring_ofs[3] == 0,
+	   "a reused netmap_if comes back zeroed");
 	nm_mem_if_delete(m, nifp2);
 	capture_begin();
 	nifp = nm_mem_if_new(m, 1025);
 	log = capture_end();
-	check(!nifp && logged(log, "raise priv_if_size (e.g. priv_if_size=1088)"),
-	      "a netmap_if larger than the if objects is refused");
+	ok(!nifp && logged(log, "raise priv_if_size (e.g. priv_if_size=1088)"),
+	   "a netmap_if larger than the if objects is refused");
 }
 
 static void test_objects(void)
@@ -432,24 +419,24 @@ static void test_objects(void)
 	capture_begin();
 	r = nm_mem_ring_new(m, 1265);
 	log = capture_end();
-	check(!r, "a ring of 1265 slots does not fit 20,480-byte objects");
-	check(logged(log, fmt("mem %u: ring objects are 20480 bytes, 20496 needed; raise priv_ring_size (e.g. priv_ring_size=20544)",
+	ok(!r, "a ring of 1265 slots does not fit 20,480-byte objects");
+	ok(logged(log, fmt("mem %u: ring objects are 20480 bytes, 20496 needed; raise priv_ring_size (e.g. priv_ring_size=20544)",
 			      nm_mem_id(m))),
-	      "the log names priv_ring_size and a size that fits");
+	   "the log names priv_ring_size and a size that fits");
 	capture_begin();
 	r = nm_mem_ring_new(m, ~0u);
 	log = capture_end();
-	check(!r && logged(log, "above the 131072-byte limit"), "an impossible ring is refused");
+	ok(!r && logged(log, "above the 131072-byte limit"), "an impossible ring is refused");
 
 	r = nm_mem_ring_new(m, 1264);
-	check(r != NULL, "a ring of 1264 slots fits");
+	ok(r != NULL, "a ring of 1264 slots fits");
 	r->head = 7;
 	r->slot[1263].buf_idx = 9;
 	nm_mem_ring_delete(m, r);
 	r2 = nm_mem_ring_new(m, 1264);
 	for (i = 0; i < 20480; i++)
 		zero &= ((unsigned char *)r2)[i] == 0;
-	check(r2 == r && zero, "a reused ring object comes back zeroed");
+	ok(r2 == r && zero, "a reused ring object comes back zeroed");
 	nm_mem_ring_delete(m, r2);
 
 	for (i = 0; i < 4; i++)
@@ -457,23 +444,23 @@ static void test_objects(void)
 	capture_begin();
 	r = nm_mem_ring_new(m, 16);
 	log = capture_end();
-	check(rings[3] && !r, "the fifth ring of a 4-ring pool fails");
-	check(logged(log, fmt("mem %u: ring pool exhausted: need 1, 0 free of 4; raise priv_ring_num (e.g. priv_ring_num=8)",
+	ok(rings[3] && !r, "the fifth ring of a 4-ring pool fails");
+	ok(logged(log, fmt("mem %u: ring pool exhausted: need 1, 0 free of 4; raise priv_ring_num (e.g. priv_ring_num=8)",
 			      nm_mem_id(m))),
-	      "the log names priv_ring_num");
+	   "the log names priv_ring_num");
 	for (i = 0; i < 4; i++)
 		nm_mem_ring_delete(m, rings[i]);
 	capture_begin();
 	nm_mem_ring_delete(m, (struct netmap_ring *)((char *)rings[0] + 64));
 	nm_mem_ring_delete(m, rings[0]);
 	log = capture_end();
-	check(logged(log, "bug: freeing ring object"), "bad ring frees are logged, not fatal");
+	ok(logged(log, "bug: freeing ring object"), "bad ring frees are logged, not fatal");
 	test_ifs(m);
 
 	nm_mem_deactivate(m);
-	check(!nm_mem_ring_new(m, 16) && !nm_mem_if_new(m, 64), "no objects from inactive memory");
+	ok(!nm_mem_ring_new(m, 16) && !nm_mem_if_new(m, 64), "no objects from inactive memory");
 	nm_mem_put(m);
-	check(nm_os_live_objects() == base, "nothing leaked");
+	ok(nm_os_live_objects() == base, "nothing leaked");
 	nm_params_reset();
 }
 
@@ -510,49 +497,49 @@ static void test_ofs_and_map(void)
 	char *bufs;
 	int err;
 
-	check(nm_mem_map_range(m, 0, 4096, record, NULL) == -EINVAL,
-	      "inactive memory cannot be mapped");
+	ok(nm_mem_map_range(m, 0, 4096, record, NULL) == -EINVAL,
+	   "inactive memory cannot be mapped");
 	nm_mem_activate(m);
 	if0 = nm_mem_if_new(m, 100);
 	if1 = nm_mem_if_new(m, 100);
 	r0 = nm_mem_ring_new(m, 1024);
 	r1 = nm_mem_ring_new(m, 1024);
 	bufs = nm_mem_lut(m)->base;
-	check(nm_mem_ofs(m, if0) == 0 && nm_mem_ofs(m, if1) == 1024, "if objects at 0 and 1024");
-	check(nm_mem_ofs(m, r0) == 12288 && nm_mem_ofs(m, r1) == 12288 + 20480,
-	      "rings at 12,288 and 32,768");
-	check(nm_mem_ofs(m, &r1->slot[0]) == 12288 + 20480 + 256, "a pointer inside a ring");
-	check(nm_mem_ofs(m, bufs) == 421888 && nm_mem_ofs(m, bufs + 20481 * 2048) ==
-	      421888 + 20481ull * 2048, "buffers 0 and 20,481");
+	ok(nm_mem_ofs(m, if0) == 0 && nm_mem_ofs(m, if1) == 1024, "if objects at 0 and 1024");
+	ok(nm_mem_ofs(m, r0) == 12288 && nm_mem_ofs(m, r1) == 12288 + 20480,
+	   "rings at 12,288 and 32,768");
+	ok(nm_mem_ofs(m, &r1->slot[0]) == 12288 + 20480 + 256, "a pointer inside a ring");
+	ok(nm_mem_ofs(m, bufs) == 421888 && nm_mem_ofs(m, bufs + 20481 * 2048) ==
+	   421888 + 20481ull * 2048, "buffers 0 and 20,481");
 
 	npieces = 0;
 	err = nm_mem_map_range(m, 0, 42369024, record, NULL);
-	check(!err && npieces == 3 && piece_is(0, 0, if0, 12288) &&
-	      piece_is(1, 12288, r0, 409600) && piece_is(2, 421888, bufs, 41947136),
-	      "the whole region maps as three pool pieces");
+	ok(!err && npieces == 3 && piece_is(0, 0, if0, 12288) &&
+	   piece_is(1, 12288, r0, 409600) && piece_is(2, 421888, bufs, 41947136),
+	   "the whole region maps as three pool pieces");
 	npieces = 0;
 	err = nm_mem_map_range(m, 8192, 8192, record, NULL);
-	check(!err && npieces == 2 && piece_is(0, 8192, (char *)if0 + 8192, 4096) &&
-	      piece_is(1, 12288, r0, 4096), "a range across the if/ring boundary splits there");
+	ok(!err && npieces == 2 && piece_is(0, 8192, (char *)if0 + 8192, 4096) &&
+	   piece_is(1, 12288, r0, 4096), "a range across the if/ring boundary splits there");
 	npieces = 0;
 	err = nm_mem_map_range(m, 421888 + 4096, 8192, record, NULL);
-	check(!err && npieces == 1 && piece_is(0, 421888 + 4096, bufs + 4096, 8192),
-	      "a range inside the buf pool is one piece");
+	ok(!err && npieces == 1 && piece_is(0, 421888 + 4096, bufs + 4096, 8192),
+	   "a range inside the buf pool is one piece");
 	npieces = 0;
 	fail_at = 1;
 	err = nm_mem_map_range(m, 0, 42369024, record, NULL);
 	fail_at = -1;
-	check(err == -EFAULT && npieces == 1, "the first callback error stops the walk");
-	check(nm_mem_map_range(m, 100, 4096, record, NULL) == -EINVAL &&
-	      nm_mem_map_range(m, 0, 100, record, NULL) == -EINVAL &&
-	      nm_mem_map_range(m, 0, 0, record, NULL) == -EINVAL &&
-	      nm_mem_map_range(m, 42369024, 4096, record, NULL) == -EINVAL &&
-	      nm_mem_map_range(m, 4096, 42369024, record, NULL) == -EINVAL &&
-	      nm_mem_map_range(m, 4096, -4096ull, record, NULL) == -EINVAL,
-	      "unaligned, empty, past-the-end and overflowing ranges are refused");
+	ok(err == -EFAULT && npieces == 1, "the first callback error stops the walk");
+	ok(nm_mem_map_range(m, 100, 4096, record, NULL) == -EINVAL &&
+	   nm_mem_map_range(m, 0, 100, record, NULL) == -EINVAL &&
+	   nm_mem_map_range(m, 0, 0, record, NULL) == -EINVAL &&
+	   nm_mem_map_range(m, 42369024, 4096, record, NULL) == -EINVAL &&
+	   nm_mem_map_range(m, 4096, 42369024, record, NULL) == -EINVAL &&
+	   nm_mem_map_range(m, 4096, -4096ull, record, NULL) == -EINVAL,
+	   "unaligned, empty, past-the-end and overflowing ranges are refused");
 	nm_mem_deactivate(m);
 	nm_mem_put(m);
-	check(nm_os_live_objects() == base, "nothing leaked");
+	ok(nm_os_live_objects() == base, "nothing leaked");
 }
 
 /* --- global reconfiguration and limits --- */
@@ -566,47 +553,47 @@ static void test_global_reconfig(void)
 	int err;
 
 	nm_params.pool[NM_POOL_BUF].num = 64;
-	check(nm_mem_activate(g) == 0 && nm_mem_buf_total(g) == 64 &&
-	      nm_params.curr[NM_POOL_BUF].num == 64, "activation picks up buf_num=64");
+	ok(nm_mem_activate(g) == 0 && nm_mem_buf_total(g) == 64 &&
+	   nm_params.curr[NM_POOL_BUF].num == 64, "activation picks up buf_num=64");
 	nm_params.pool[NM_POOL_BUF].num = 130;
 	nm_params.pool[NM_POOL_BUF].size = 1000;
-	check(nm_mem_config(g) == 0 && nm_mem_activate(g) == 0 && nm_mem_buf_total(g) == 64 &&
-	      nm_params.curr[NM_POOL_BUF].num == 64, "no change while the allocator is active");
+	ok(nm_mem_config(g) == 0 && nm_mem_activate(g) == 0 && nm_mem_buf_total(g) == 64 &&
+	   nm_params.curr[NM_POOL_BUF].num == 64, "no change while the allocator is active");
 	nm_mem_bufs_alloc(g, idx, 62);
 	capture_begin();
 	err = nm_mem_bufs_alloc(g, idx, 1);
 	log = capture_end();
-	check(err == -ENOMEM && logged(log, "mem 1: buf pool exhausted: need 1, 0 free of 64; raise buf_num (e.g. buf_num=128)"),
-	      "global exhaustion names buf_num");
+	ok(err == -ENOMEM && logged(log, "mem 1: buf pool exhausted: need 1, 0 free of 64; raise buf_num (e.g. buf_num=128)"),
+	   "global exhaustion names buf_num");
 	nm_mem_deactivate(g);
 	nm_mem_deactivate(g);
-	check(nm_mem_config(g) == 0 && nm_mem_buf_total(g) == 132 && nm_mem_buf_size(g) == 1024 &&
-	      nm_params.curr[NM_POOL_BUF].num == 132 && nm_params.curr[NM_POOL_BUF].size == 1024,
-	      "with no active users 130 x 1000 becomes 132 x 1024, and curr follows");
+	ok(nm_mem_config(g) == 0 && nm_mem_buf_total(g) == 132 && nm_mem_buf_size(g) == 1024 &&
+	   nm_params.curr[NM_POOL_BUF].num == 132 && nm_params.curr[NM_POOL_BUF].size == 1024,
+	   "with no active users 130 x 1000 becomes 132 x 1024, and curr follows");
 
 	nm_params.pool[NM_POOL_BUF].size = 32;
-	check(nm_mem_config(g) == -EINVAL && nm_mem_activate(g) == -EINVAL,
-	      "buf_size=32 gives -EINVAL");
-	check(nm_mem_buf_size(g) == 1024 && nm_params.curr[NM_POOL_BUF].size == 1024,
-	      "a refused configuration keeps the previous one");
+	ok(nm_mem_config(g) == -EINVAL && nm_mem_activate(g) == -EINVAL,
+	   "buf_size=32 gives -EINVAL");
+	ok(nm_mem_buf_size(g) == 1024 && nm_params.curr[NM_POOL_BUF].size == 1024,
+	   "a refused configuration keeps the previous one");
 	nm_params_reset();
 	nm_params.pool[NM_POOL_BUF].num = 1000001;
-	check(nm_mem_config(g) == -EINVAL, "buf_num=1,000,001 gives -EINVAL");
+	ok(nm_mem_config(g) == -EINVAL, "buf_num=1,000,001 gives -EINVAL");
 	nm_params.pool[NM_POOL_BUF].num = 1000000;
-	check(nm_mem_config(g) == 0 && nm_mem_buf_total(g) == 1000000, "buf_num=1,000,000 is fine");
+	ok(nm_mem_config(g) == 0 && nm_mem_buf_total(g) == 1000000, "buf_num=1,000,000 is fine");
 	nm_params_reset();
 	nm_params.pool[NM_POOL_IF].num = 9;
-	check(nm_mem_config(g) == -EINVAL, "if_num=9 gives -EINVAL for the global allocator");
+	ok(nm_mem_config(g) == -EINVAL, "if_num=9 gives -EINVAL for the global allocator");
 	nm_params_reset();
 	nm_params.pool[NM_POOL_RING].size = 131073;
-	check(nm_mem_config(g) == -EINVAL, "ring_size=131073 gives -EINVAL");
+	ok(nm_mem_config(g) == -EINVAL, "ring_size=131073 gives -EINVAL");
 	nm_params_reset();
 	nm_params.pool[NM_POOL_BUF].size = -2048;
-	check(nm_mem_config(g) == -EINVAL, "a negative buf_size gives -EINVAL");
+	ok(nm_mem_config(g) == -EINVAL, "a negative buf_size gives -EINVAL");
 	nm_params_reset();
-	check(nm_mem_config(g) == 0 && nm_mem_size(g) == 343019520, "defaults again");
+	ok(nm_mem_config(g) == 0 && nm_mem_size(g) == 343019520, "defaults again");
 	nm_mem_put(g);
-	check(nm_os_live_objects() == base, "nothing leaked");
+	ok(nm_os_live_objects() == base, "nothing leaked");
 }
 
 static void test_private_limits(void)
@@ -616,28 +603,28 @@ static void test_private_limits(void)
 
 	nm_params.priv[NM_POOL_BUF].size = 32;
 	m = priv_new(0, 0, 0, 0, 0, 0);
-	check(IS_ERR(m) && PTR_ERR(m) == -EINVAL, "priv_buf_size=32 gives -EINVAL");
+	ok(IS_ERR(m) && PTR_ERR(m) == -EINVAL, "priv_buf_size=32 gives -EINVAL");
 	nm_params_reset();
 	m = priv_new(1, 1, 9000, 9000, 0, 2);
-	check(IS_ERR(m) && PTR_ERR(m) == -EINVAL, "9000-slot rings exceed the ring size limit");
+	ok(IS_ERR(m) && PTR_ERR(m) == -EINVAL, "9000-slot rings exceed the ring size limit");
 	m = priv_new(1, 1, 1024, 1024, 0, 25);
-	check(IS_ERR(m) && PTR_ERR(m) == -EINVAL, "25 pipes exceed the private if pool limit");
+	ok(IS_ERR(m) && PTR_ERR(m) == -EINVAL, "25 pipes exceed the private if pool limit");
 	m = priv_new(0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff);
-	check(IS_ERR(m) && PTR_ERR(m) == -EINVAL, "an absurd request is refused without overflow");
+	ok(IS_ERR(m) && PTR_ERR(m) == -EINVAL, "an absurd request is refused without overflow");
 	m = priv_new(0, 0, 0, 0, 0xffffffff, 0);
-	check(IS_ERR(m) && PTR_ERR(m) == -EINVAL, "4 billion extra buffers exceed the buf pool limit");
+	ok(IS_ERR(m) && PTR_ERR(m) == -EINVAL, "4 billion extra buffers exceed the buf pool limit");
 	m = priv_new(1, 1, 512, 512, 100, 0);
-	check(!IS_ERR(m) && nm_mem_buf_total(m) == 4098,
-	      "the priv_buf_num minimum of 4098 wins over a smaller need");
+	ok(!IS_ERR(m) && nm_mem_buf_total(m) == 4098,
+	   "the priv_buf_num minimum of 4098 wins over a smaller need");
 	nm_params.priv[NM_POOL_BUF].num = 1000001;
-	check(nm_mem_activate(m) == -EINVAL, "invalid priv_* at activation gives -EINVAL");
+	ok(nm_mem_activate(m) == -EINVAL, "invalid priv_* at activation gives -EINVAL");
 	nm_params_reset();
 	nm_mem_put(m);
 	m = priv_new(2, 2, 2048, 2048, 500, 0);
-	check(!IS_ERR(m) && nm_mem_buf_total(m) == 3 * 2048 * 2 + 2 + 500 &&
-	      nm_mem_buf_size(m) == 2048, "buffers: (rxr+1)*rxd + (txr+1)*txd + 2 + E");
+	ok(!IS_ERR(m) && nm_mem_buf_total(m) == 3 * 2048 * 2 + 2 + 500 &&
+	   nm_mem_buf_size(m) == 2048, "buffers: (rxr+1)*rxd + (txr+1)*txd + 2 + E");
 	nm_mem_put(m);
-	check(nm_os_live_objects() == base, "nothing leaked by refused allocators");
+	ok(nm_os_live_objects() == base, "nothing leaked by refused allocators");
 }
 
 /* Reachable (and volatile, so the store stays), so LeakSanitizer accepts the deliberate leak. */
@@ -651,8 +638,8 @@ int main(void)
 	verbose = getenv("NM_TEST_VERBOSE") != NULL;
 	nm_os_log_to_stderr = verbose;
 	nm_params_reset();
-	check(nm_mem_global_init() == 0, "global allocator created");
-	check(nm_os_live_objects() == base + 1, "creating it allocates no pool memory");
+	ok(nm_mem_global_init() == 0, "global allocator created");
+	ok(nm_os_live_objects() == base + 1, "creating it allocates no pool memory");
 	test_global_layout();
 	test_private_layout();
 	test_ids();
@@ -664,14 +651,14 @@ int main(void)
 	test_global_reconfig();
 	test_private_limits();
 	nm_mem_global_fini();
-	check(nm_os_live_objects() == base, "global_fini frees the global allocator");
+	ok(nm_os_live_objects() == base, "global_fini frees the global allocator");
 
 	/* Unloading while someone holds the global allocator: logged, and leaked rather than freed. */
 	nm_mem_global_init();
 	kept = nm_mem_global_get();
 	capture_begin();
 	nm_mem_global_fini();
-	check(logged(capture_end(), "still in use at unload") && nm_os_live_objects() == base + 1,
-	      "global_fini with a user logs and leaks instead of freeing");
-	return failures != 0;
+	ok(logged(capture_end(), "still in use at unload") && nm_os_live_objects() == base + 1,
+	   "global_fini with a user logs and leaks instead of freeing");
+	return t_exit();
 }

@@ -14,14 +14,7 @@
 #include "params.h"
 #include "../host/os_user.h"
 #include "../../include/net/netmap_user.h"
-
-static int failures;
-
-static void check(int pass, const char *what)
-{
-	printf("%s - %s\n", pass ? "ok" : "not ok", what);
-	failures += !pass;
-}
+#include "../t.h"
 
 /* A bound "application": its file state and where it finds its netmap_if. */
 struct app {
@@ -117,52 +110,52 @@ static void test_pipe_basic(void)
 	struct netmap_ring *mtx, *srx;
 	u32 first_buf, i;
 
-	check(app_open(&m, "pipe{1", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0, "pipe: master opens");
-	check(app_open(&s, "pipe}1", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0, "pipe: slave opens");
-	check(m.reg.nr_tx_rings == 1 && m.reg.nr_rx_rings == 1 && m.reg.nr_tx_slots == 1024 &&
-	      m.reg.nr_host_tx_rings == 0 && m.reg.nr_mem_id >= 2,
-	      "pipe: default geometry 1 ring x 1024 slots, no host rings, private region");
-	check(m.reg.nr_mem_id == s.reg.nr_mem_id && m.reg.nr_memsize == 42369024,
-	      "pipe: both ends share the parent's region (42,369,024 bytes)");
-	check(strcmp(m.nifp->ni_name, "pipe{1") == 0 && strcmp(s.nifp->ni_name, "pipe}1") == 0,
-	      "pipe: adapter names");
-	check(m.nifp->ni_host_tx_rings == 1 && m.nifp->ni_host_rx_rings == 1 &&
-	      m.nifp->ring_ofs[1] == 0 && m.nifp->ring_ofs[0] != 0 && m.nifp->ring_ofs[2] != 0,
-	      "pipe: placeholder host entries are 0, bound rings have offsets");
+	ok(app_open(&m, "pipe{1", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0, "pipe: master opens");
+	ok(app_open(&s, "pipe}1", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0, "pipe: slave opens");
+	ok(m.reg.nr_tx_rings == 1 && m.reg.nr_rx_rings == 1 && m.reg.nr_tx_slots == 1024 &&
+	   m.reg.nr_host_tx_rings == 0 && m.reg.nr_mem_id >= 2,
+	   "pipe: default geometry 1 ring x 1024 slots, no host rings, private region");
+	ok(m.reg.nr_mem_id == s.reg.nr_mem_id && m.reg.nr_memsize == 42369024,
+	   "pipe: both ends share the parent's region (42,369,024 bytes)");
+	ok(strcmp(m.nifp->ni_name, "pipe{1") == 0 && strcmp(s.nifp->ni_name, "pipe}1") == 0,
+	   "pipe: adapter names");
+	ok(m.nifp->ni_host_tx_rings == 1 && m.nifp->ni_host_rx_rings == 1 &&
+	   m.nifp->ring_ofs[1] == 0 && m.nifp->ring_ofs[0] != 0 && m.nifp->ring_ofs[2] != 0,
+	   "pipe: placeholder host entries are 0, bound rings have offsets");
 	mtx = NETMAP_TXRING(m.nifp, 0);
 	srx = NETMAP_RXRING(s.nifp, 0);
-	check(mtx->num_slots == 1024 && mtx->dir == 1 && srx->dir == 0 && mtx->tail == 1023 &&
-	      srx->tail == 0 && nm_ring_space(mtx) == 1023,
-	      "pipe: initial ring state (TX tail n-1, RX empty, dir 1/0)");
+	ok(mtx->num_slots == 1024 && mtx->dir == 1 && srx->dir == 0 && mtx->tail == 1023 &&
+	   srx->tail == 0 && nm_ring_space(mtx) == 1023,
+	   "pipe: initial ring state (TX tail n-1, RX empty, dir 1/0)");
 
 	first_buf = mtx->slot[0].buf_idx;
 	for (i = 0; i < 3; i++)
 		tx_frame(mtx, 60 + i, 0xa0 + i, 0);
-	check(nm_file_sync(m.nf, NM_TX) == 0, "pipe: txsync");
-	check(nm_file_sync(s.nf, NM_RX) == 0 && nm_ring_space(srx) == 3,
-	      "pipe: receiver sees 3 frames after rxsync");
-	check(frame_is(srx, 0, 60, 0xa0) && frame_is(srx, 1, 61, 0xa1) && frame_is(srx, 2, 62, 0xa2),
-	      "pipe: every byte and length arrives");
-	check(srx->slot[0].buf_idx == first_buf, "pipe: zero copy (the receiver gets the sender's buffer)");
-	check(nm_ring_space(mtx) == 1020 && mtx->tail == 1023,
-	      "pipe: sender's space shrinks until the receiver releases");
+	ok(nm_file_sync(m.nf, NM_TX) == 0, "pipe: txsync");
+	ok(nm_file_sync(s.nf, NM_RX) == 0 && nm_ring_space(srx) == 3,
+	   "pipe: receiver sees 3 frames after rxsync");
+	ok(frame_is(srx, 0, 60, 0xa0) && frame_is(srx, 1, 61, 0xa1) && frame_is(srx, 2, 62, 0xa2),
+	   "pipe: every byte and length arrives");
+	ok(srx->slot[0].buf_idx == first_buf, "pipe: zero copy (the receiver gets the sender's buffer)");
+	ok(nm_ring_space(mtx) == 1020 && mtx->tail == 1023,
+	   "pipe: sender's space shrinks until the receiver releases");
 
 	srx->head = srx->cur = srx->tail;
 	nm_file_sync(s.nf, NM_RX);
 	nm_file_sync(m.nf, NM_TX);
-	check(nm_ring_space(mtx) == 1023 && !nm_tx_pending(mtx),
-	      "pipe: released slots return to the sender");
+	ok(nm_ring_space(mtx) == 1023 && !nm_tx_pending(mtx),
+	   "pipe: released slots return to the sender");
 
 	/* A two-slot packet is published only once complete. */
 	tx_frame(mtx, 100, 1, NS_MOREFRAG);
 	nm_file_sync(m.nf, NM_TX);
 	nm_file_sync(s.nf, NM_RX);
-	check(nm_ring_space(srx) == 0, "pipe: an incomplete packet is held back");
+	ok(nm_ring_space(srx) == 0, "pipe: an incomplete packet is held back");
 	tx_frame(mtx, 50, 2, 0);
 	nm_file_sync(m.nf, NM_TX);
 	nm_file_sync(s.nf, NM_RX);
-	check(nm_ring_space(srx) == 2 && (srx->slot[srx->head].flags & NS_MOREFRAG),
-	      "pipe: both fragments arrive together");
+	ok(nm_ring_space(srx) == 2 && (srx->slot[srx->head].flags & NS_MOREFRAG),
+	   "pipe: both fragments arrive together");
 	srx->head = srx->cur = srx->tail;
 	nm_file_sync(s.nf, NM_RX);
 
@@ -170,11 +163,11 @@ static void test_pipe_basic(void)
 	app_close(&s);
 	tx_frame(mtx, 64, 7, 0);
 	nm_file_sync(m.nf, NM_TX);
-	check(app_open(&s, "pipe}1", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0, "pipe: slave reopens");
+	ok(app_open(&s, "pipe}1", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0, "pipe: slave reopens");
 	srx = NETMAP_RXRING(s.nifp, 0);
 	nm_file_sync(s.nf, NM_RX);
-	check(nm_ring_space(srx) == 1 && frame_is(srx, srx->head, 64, 7),
-	      "pipe: a frame sent while the peer was closed is delivered when it reopens");
+	ok(nm_ring_space(srx) == 1 && frame_is(srx, srx->head, 64, 7),
+	   "pipe: a frame sent while the peer was closed is delivered when it reopens");
 	app_close(&s);
 	app_close(&m);
 }
@@ -187,7 +180,7 @@ static void test_validation(void)
 	u64 bad;
 
 	app_open(&m, "val{x", NR_REG_ALL_NIC, 0, 0, 0, 0);	/* "val{x" is a pipe: braces win */
-	check(m.nf->na != NULL, "validation: a name with a brace resolves as a pipe before VALE");
+	ok(m.nf->na != NULL, "validation: a name with a brace resolves as a pipe before VALE");
 	app_open(&s, "val}x", NR_REG_ALL_NIC, 0, 0, 0, 0);
 	mtx = NETMAP_TXRING(m.nifp, 0);
 	srx = NETMAP_RXRING(s.nifp, 0);
@@ -196,31 +189,31 @@ static void test_validation(void)
 	bad = kr->bad_syncs;
 	mtx->head = mtx->cur = 5;
 	mtx->tail = 77;			/* scribbled */
-	check(nm_file_sync(m.nf, NM_TX) == 0 && mtx->tail == 1023 && kr->hwcur == 5,
-	      "validation: a valid sync restores a scribbled tail");
+	ok(nm_file_sync(m.nf, NM_TX) == 0 && mtx->tail == 1023 && kr->hwcur == 5,
+	   "validation: a valid sync restores a scribbled tail");
 	mtx->head = 3;
-	check(nm_file_sync(m.nf, NM_TX) == 0 && kr->bad_syncs == bad + 1 && kr->hwcur == 5 &&
-	      mtx->head == 3, "validation: head moved backwards: ioctl returns 0, ring not synced, head kept");
+	ok(nm_file_sync(m.nf, NM_TX) == 0 && kr->bad_syncs == bad + 1 && kr->hwcur == 5 &&
+	   mtx->head == 3, "validation: head moved backwards: ioctl returns 0, ring not synced, head kept");
 	mtx->head = 2000;
 	mtx->cur = 5;
 	nm_file_sync(m.nf, NM_TX);
-	check(mtx->head == 5 && mtx->cur == 5 && mtx->tail == 1023 && kr->bad_syncs == bad + 2,
-	      "validation: head >= num_slots resets head = cur = hwcur, tail = hwtail");
+	ok(mtx->head == 5 && mtx->cur == 5 && mtx->tail == 1023 && kr->bad_syncs == bad + 2,
+	   "validation: head >= num_slots resets head = cur = hwcur, tail = hwtail");
 	mtx->head = mtx->cur = 5;
 	mtx->slot[5].buf_idx = 999999;
 	mtx->slot[6].len = 60000;
 	mtx->head = 7;
 	mtx->cur = 6;		/* cur behind head: invalid, slots get sanitised */
 	nm_file_sync(m.nf, NM_TX);
-	check(mtx->slot[5].buf_idx == 0 && mtx->slot[5].len == 0 && mtx->slot[6].len == 0,
-	      "validation: a violation sanitises bad buf_idx and len");
+	ok(mtx->slot[5].buf_idx == 0 && mtx->slot[5].len == 0 && mtx->slot[6].len == 0,
+	   "validation: a violation sanitises bad buf_idx and len");
 	{
 		struct nm_kring *rk = &s.nf->na->krings[NM_RX][0];
 		u64 rb = rk->bad_syncs;
 
 		srx->head = 9;	/* beyond what was received */
-		check(nm_file_sync(s.nf, NM_RX) == 0 && rk->bad_syncs == rb + 1 && rk->hwcur == 0,
-		      "validation: RX head past tail: 0, counted, nothing released");
+		ok(nm_file_sync(s.nf, NM_RX) == 0 && rk->bad_syncs == rb + 1 && rk->hwcur == 0,
+		   "validation: RX head past tail: 0, counted, nothing released");
 		srx->head = srx->cur = 0;
 	}
 	/* A hostile sender's out-of-range buffer never reaches the peer. */
@@ -230,8 +223,8 @@ static void test_validation(void)
 	mtx->head = mtx->cur = 6;
 	nm_file_sync(m.nf, NM_TX);
 	nm_file_sync(s.nf, NM_RX);
-	check(srx->slot[5].buf_idx == 0 && srx->slot[5].len == 0 && kr->bad_slots > 0,
-	      "validation: out-of-range buf_idx from a sender arrives as buffer 0, length 0, counted");
+	ok(srx->slot[5].buf_idx == 0 && srx->slot[5].len == 0 && kr->bad_slots > 0,
+	   "validation: out-of-range buf_idx from a sender arrives as buffer 0, length 0, counted");
 	app_close(&s);
 	app_close(&m);
 }
@@ -240,46 +233,46 @@ static void test_modes(void)
 {
 	struct app a, b;
 
-	check(app_open(&a, "p{m", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0 && a.reg.nr_mode == NR_REG_ALL_NIC,
-	      "modes: reply keeps nr_mode");
+	ok(app_open(&a, "p{m", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0 && a.reg.nr_mode == NR_REG_ALL_NIC,
+	   "modes: reply keeps nr_mode");
 	app_close(&a);
-	check(app_open(&a, "p{m", NR_REG_SW, 0, 0, 0, 0) == -EINVAL, "modes: SW on a pipe: EINVAL");
+	ok(app_open(&a, "p{m", NR_REG_SW, 0, 0, 0, 0) == -EINVAL, "modes: SW on a pipe: EINVAL");
 	app_close(&a);
-	check(app_open(&a, "p{m", NR_REG_NIC_SW, 0, 0, 0, 0) == -EINVAL, "modes: NIC_SW on a pipe: EINVAL");
+	ok(app_open(&a, "p{m", NR_REG_NIC_SW, 0, 0, 0, 0) == -EINVAL, "modes: NIC_SW on a pipe: EINVAL");
 	app_close(&a);
-	check(app_open(&a, "p{m", 99, 0, 0, 0, 0) == -EINVAL, "modes: unknown mode: EINVAL");
+	ok(app_open(&a, "p{m", 99, 0, 0, 0, 0) == -EINVAL, "modes: unknown mode: EINVAL");
 	app_close(&a);
-	check(app_open(&a, "p{m", NR_REG_ONE_NIC, 1, 0, 0, 0) == -EINVAL,
-	      "modes: ONE_NIC past the rings: EINVAL");
+	ok(app_open(&a, "p{m", NR_REG_ONE_NIC, 1, 0, 0, 0) == -EINVAL,
+	   "modes: ONE_NIC past the rings: EINVAL");
 	app_close(&a);
-	check(app_open(&a, "p{m", NR_REG_ALL_NIC, 0, NR_TX_RINGS_ONLY, 0, 0) == 0 &&
-	      a.nf->last[NM_RX] == 0 && a.nifp->ring_ofs[2] == 0 && a.nifp->ring_ofs[0] != 0,
-	      "modes: TX_RINGS_ONLY binds no RX ring");
-	check(app_open(&b, "p{m", NR_REG_ALL_NIC, 0, NR_EXCLUSIVE, 0, 0) == -EBUSY,
-	      "modes: NR_EXCLUSIVE on a ring in use: EBUSY");
+	ok(app_open(&a, "p{m", NR_REG_ALL_NIC, 0, NR_TX_RINGS_ONLY, 0, 0) == 0 &&
+	   a.nf->last[NM_RX] == 0 && a.nifp->ring_ofs[2] == 0 && a.nifp->ring_ofs[0] != 0,
+	   "modes: TX_RINGS_ONLY binds no RX ring");
+	ok(app_open(&b, "p{m", NR_REG_ALL_NIC, 0, NR_EXCLUSIVE, 0, 0) == -EBUSY,
+	   "modes: NR_EXCLUSIVE on a ring in use: EBUSY");
 	app_close(&b);
 	app_close(&a);
-	check(app_open(&a, "p{m", NR_REG_ALL_NIC, 0, NR_EXCLUSIVE, 0, 0) == 0, "modes: exclusive open");
-	check(app_open(&b, "p{m", NR_REG_ALL_NIC, 0, NR_RX_RINGS_ONLY, 0, 0) == -EBUSY,
-	      "modes: a ring held exclusively refuses others: EBUSY");
+	ok(app_open(&a, "p{m", NR_REG_ALL_NIC, 0, NR_EXCLUSIVE, 0, 0) == 0, "modes: exclusive open");
+	ok(app_open(&b, "p{m", NR_REG_ALL_NIC, 0, NR_RX_RINGS_ONLY, 0, 0) == -EBUSY,
+	   "modes: a ring held exclusively refuses others: EBUSY");
 	app_close(&b);
 	app_close(&a);
-	check(app_open(&a, "p{m", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0, "modes: exclusivity ends with close");
-	check(app_open(&b, "p{m", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0 &&
-	      a.nf->nifp != b.nf->nifp && a.reg.nr_offset != b.reg.nr_offset,
-	      "modes: two fds share rings, each with its own netmap_if");
+	ok(app_open(&a, "p{m", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0, "modes: exclusivity ends with close");
+	ok(app_open(&b, "p{m", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0 &&
+	   a.nf->nifp != b.nf->nifp && a.reg.nr_offset != b.reg.nr_offset,
+	   "modes: two fds share rings, each with its own netmap_if");
 	app_close(&b);
 	app_close(&a);
-	check(app_open(&a, "{x", NR_REG_ALL_NIC, 0, 0, 0, 0) == -EINVAL &&
-	      app_open(&b, "x{", NR_REG_ALL_NIC, 0, 0, 0, 0) == -EINVAL,
-	      "modes: pipe names with an empty parent or id: EINVAL");
+	ok(app_open(&a, "{x", NR_REG_ALL_NIC, 0, 0, 0, 0) == -EINVAL &&
+	   app_open(&b, "x{", NR_REG_ALL_NIC, 0, 0, 0, 0) == -EINVAL,
+	   "modes: pipe names with an empty parent or id: EINVAL");
 	app_close(&a);
 	app_close(&b);
-	check(app_open(&a, "vale0{1", NR_REG_ALL_NIC, 0, 0, 0, 0) == -ENXIO &&
-	      (app_close(&a), app_open(&a, "abcdefghijklmnop{1", NR_REG_ALL_NIC, 0, 0, 0, 0)) == -ENXIO,
-	      "modes: an implicit parent named vale* or of 16+ characters: ENXIO");
+	ok(app_open(&a, "vale0{1", NR_REG_ALL_NIC, 0, 0, 0, 0) == -ENXIO &&
+	   (app_close(&a), app_open(&a, "abcdefghijklmnop{1", NR_REG_ALL_NIC, 0, 0, 0, 0)) == -ENXIO,
+	   "modes: an implicit parent named vale* or of 16+ characters: ENXIO");
 	app_close(&a);
-	check(app_open(&a, "eth0", NR_REG_ALL_NIC, 0, 0, 0, 0) == -ENXIO, "modes: unknown device: ENXIO");
+	ok(app_open(&a, "eth0", NR_REG_ALL_NIC, 0, 0, 0, 0) == -ENXIO, "modes: unknown device: ENXIO");
 	app_close(&a);
 }
 
@@ -289,29 +282,29 @@ static void test_null_and_extra(void)
 	u32 free0, n, idx;
 	struct nm_mem *mem;
 
-	check(app_open(&a, "x", NR_REG_NULL, 0, 0, 0, 0) == -EINVAL, "null: needs a mem id: EINVAL");
+	ok(app_open(&a, "x", NR_REG_NULL, 0, 0, 0, 0) == -EINVAL, "null: needs a mem id: EINVAL");
 	app_close(&a);
-	check(app_open(&a, "x", NR_REG_NULL, 0, 0, 77, 0) == -EINVAL, "null: unknown mem id: EINVAL");
+	ok(app_open(&a, "x", NR_REG_NULL, 0, 0, 77, 0) == -EINVAL, "null: unknown mem id: EINVAL");
 	app_close(&a);
-	check(app_open(&a, "x", NR_REG_NULL, 0, 0, 1, 0) == 0 && a.reg.nr_tx_rings == 0 &&
-	      a.reg.nr_mem_id == 1 && strcmp(a.nifp->ni_name, "null:x") == 0,
-	      "null: zero rings in the global region, named null:x");
+	ok(app_open(&a, "x", NR_REG_NULL, 0, 0, 1, 0) == 0 && a.reg.nr_tx_rings == 0 &&
+	   a.reg.nr_mem_id == 1 && strcmp(a.nifp->ni_name, "null:x") == 0,
+	   "null: zero rings in the global region, named null:x");
 	app_close(&a);
 
 	mem = nm_mem_global_get();
 	nm_mem_activate(mem);
 	free0 = nm_mem_bufs_free_count(mem);
-	check(app_open(&a, "e{1", NR_REG_ALL_NIC, 0, 0, 0, 100) == 0 && a.reg.nr_extra_bufs == 100,
-	      "extra buffers: 100 granted");
+	ok(app_open(&a, "e{1", NR_REG_ALL_NIC, 0, 0, 0, 100) == 0 && a.reg.nr_extra_bufs == 100,
+	   "extra buffers: 100 granted");
 	{
 		struct netmap_ring *r = NETMAP_TXRING(a.nifp, 0);
 
 		for (n = 0, idx = a.nifp->ni_bufs_head; idx && n < 1000; n++)
 			idx = *(u32 *)NETMAP_BUF(r, idx);
-		check(n == 100, "extra buffers: the chain from ni_bufs_head has 100 links ending in 0");
+		ok(n == 100, "extra buffers: the chain from ni_bufs_head has 100 links ending in 0");
 	}
 	app_close(&a);
-	check(nm_mem_bufs_free_count(mem) == free0, "global region untouched by a pipe's extra buffers");
+	ok(nm_mem_bufs_free_count(mem) == free0, "global region untouched by a pipe's extra buffers");
 	nm_mem_deactivate(mem);
 	nm_mem_put(mem);
 
@@ -334,9 +327,9 @@ static void test_poll(void)
 	{
 		struct nm_file *nf = nm_file_new();
 
-		check(nm_file_poll(nf, NM_POLL_IN | NM_POLL_OUT, count_wait, NULL) == NM_POLL_ERR,
-		      "poll: an unbound fd reports POLLERR");
-		check(nm_file_sync(nf, NM_TX) == -ENXIO, "sync: an unbound fd gives ENXIO");
+		ok(nm_file_poll(nf, NM_POLL_IN | NM_POLL_OUT, count_wait, NULL) == NM_POLL_ERR,
+		   "poll: an unbound fd reports POLLERR");
+		ok(nm_file_sync(nf, NM_TX) == -ENXIO, "sync: an unbound fd gives ENXIO");
 		nm_file_release(nf);
 	}
 	app_open(&m, "q{1", NR_REG_ALL_NIC, 0, 0, 0, 0);
@@ -344,17 +337,17 @@ static void test_poll(void)
 	mtx = NETMAP_TXRING(m.nifp, 0);
 	waits = 0;
 	rev = nm_file_poll(s.nf, NM_POLL_IN, count_wait, NULL);
-	check(rev == 0 && waits == 2, "poll: nothing to read; waits on the TX and RX queues");
-	check(nm_file_poll(m.nf, NM_POLL_OUT, count_wait, NULL) == NM_POLL_OUT, "poll: TX space is POLLOUT");
+	ok(rev == 0 && waits == 2, "poll: nothing to read; waits on the TX and RX queues");
+	ok(nm_file_poll(m.nf, NM_POLL_OUT, count_wait, NULL) == NM_POLL_OUT, "poll: TX space is POLLOUT");
 	{
 		struct nm_kring *rk = &s.nf->na->krings[NM_RX][0];
 		unsigned long w = rk->wq.wakeups;
 
 		tx_frame(mtx, 60, 3, 0);
 		nm_file_poll(m.nf, NM_POLL_OUT, count_wait, NULL);	/* poll txsyncs */
-		check(rk->wq.wakeups == w + 1, "poll: a send wakes the receiver's ring queue");
+		ok(rk->wq.wakeups == w + 1, "poll: a send wakes the receiver's ring queue");
 	}
-	check(nm_file_poll(s.nf, NM_POLL_IN, count_wait, NULL) == NM_POLL_IN, "poll: a frame is POLLIN");
+	ok(nm_file_poll(s.nf, NM_POLL_IN, count_wait, NULL) == NM_POLL_IN, "poll: a frame is POLLIN");
 	app_close(&s);
 	app_close(&m);
 }
@@ -365,15 +358,15 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	nm_params_reset();
-	check(nm_mem_global_init() == 0, "global allocator created");
+	ok(nm_mem_global_init() == 0, "global allocator created");
 	base = nm_os_live_objects();
 	test_pipe_basic();
-	check(nm_os_live_objects() == base, "pipe: everything freed after both ends close");
+	ok(nm_os_live_objects() == base, "pipe: everything freed after both ends close");
 	test_validation();
 	test_modes();
 	test_null_and_extra();
 	test_poll();
-	check(nm_os_live_objects() == base, "no object leaked by any test");
+	ok(nm_os_live_objects() == base, "no object leaked by any test");
 	nm_mem_global_fini();
-	return failures != 0;
+	return t_exit();
 }

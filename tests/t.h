@@ -1,7 +1,8 @@
 /*
- * tests/guest/t.h - the few helpers every guest test program uses.  A test prints one line per
- * check, `ok - what` or `not ok - what (detail)`, which tests/run-tests counts.  Tests assert
- * behaviour: bytes, counters, errno values.
+ * tests/t.h - the few helpers shared by the host tests (tests/host) and the guest tests
+ * (tests/guest).  A test prints one line per check, `ok - what` or `not ok - what (detail)`, which
+ * tests/run-tests counts, and ends main with `return t_exit();`.  Tests assert behaviour: bytes,
+ * counters, errno values.  Plain C, no dependency beyond libc.
  */
 #ifndef NM_TEST_T_H
 #define NM_TEST_T_H
