@@ -4,6 +4,7 @@
  * rather than pretending the port is missing.
  */
 #include "port.h"
+#include "vale.h"
 
 static const char *nm_pipe_brace(const char *name)
 {
@@ -25,10 +26,8 @@ struct nm_adapter *nm_port_lookup(const struct nm_port_req *req)
 	brace = nm_pipe_brace(req->name);
 	if (brace)
 		return nm_pipe_lookup(req, brace);
-	if (strncmp(req->name, "val", 3) == 0) {
-		nm_os_log_ratelimited("%s: VALE switches are not supported by this build yet", req->name);
-		return ERR_PTR(-EOPNOTSUPP);
-	}
+	if (nm_is_vale_name(req->name))
+		return nm_vale_lookup(req);
 	/* Linux devices come with the generic adapter; until then no interface name resolves. */
 	return ERR_PTR(-ENXIO);
 }

@@ -6,6 +6,7 @@
  */
 #include "file.h"
 #include "port.h"
+#include "vale.h"
 
 struct nm_file *nm_file_new(void)
 {
@@ -141,12 +142,33 @@ static int nm_req_port_hdr_get(void *owner, struct nm_ctrl_req *req)
 	return 0;
 }
 
+/* VALE_LIST (spec §7.2): by name, or the next port from a position (the name is written back). */
+static int nm_req_vale_list(void *owner, struct nm_ctrl_req *req)
+{
+	struct nmreq_vale_list *list = req->body;
+	u16 bridge = list->nr_bridge_idx;
+	u32 port = list->nr_port_idx;
+	int err;
+
+	(void)owner;
+	if (req->hdr.nr_name[0])
+		err = nm_vale_list_name(req->hdr.nr_name, &bridge, &port);
+	else
+		err = nm_vale_list_next(&bridge, &port, req->hdr.nr_name, sizeof(req->hdr.nr_name));
+	if (!err) {
+		list->nr_bridge_idx = bridge;
+		list->nr_port_idx = port;
+	}
+	return err;
+}
+
 const struct nm_ctrl_ops nm_requests = {
 	.handler = {
 		[NETMAP_REQ_REGISTER] = nm_req_register,
 		[NETMAP_REQ_PORT_INFO_GET] = nm_req_port_info_get,
 		[NETMAP_REQ_POOLS_INFO_GET] = nm_req_pools_info_get,
 		[NETMAP_REQ_PORT_HDR_GET] = nm_req_port_hdr_get,
+		[NETMAP_REQ_VALE_LIST] = nm_req_vale_list,
 	},
 	.register_undo = nm_req_register_undo,
 };

@@ -25,8 +25,12 @@
 #include <linux/mm.h>
 #include <linux/vmalloc.h>
 
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+
 #include "../core/file.h"
 #include "../core/mem.h"
+#include "../core/vale.h"
 
 static atomic_t nm_open_files = ATOMIC_INIT(0);
 
@@ -173,6 +177,23 @@ static struct attribute *nm_attrs[] = {
 };
 ATTRIBUTE_GROUPS(nm);
 
+/* /proc/netmap_vale: one line per VALE port with its counters (spec §11: "no counters"). */
+static void nm_vale_show_port(void *arg, const char *name, u32 bridge, u32 port,
+			      const struct nm_vale_stats *st)
+{
+	seq_printf(arg, "%s bridge %u port %u tx_pkts %llu tx_bytes %llu rx_pkts %llu rx_bytes %llu drop_full %llu drop_bad %llu drop_unbound %llu\n",
+		   name, bridge, port, st->tx_pkts, st->tx_bytes, st->rx_pkts, st->rx_bytes,
+		   st->drop_full, st->drop_bad, st->drop_unbound);
+}
+
+static int nm_vale_show(struct seq_file *m, void *v)
+{
+	nm_os_ctrl_lock();
+	nm_vale_foreach_port(nm_vale_show_port, m);
+	nm_os_ctrl_unlock();
+	return 0;
+}
+
 static struct miscdevice nm_miscdev = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "netmap",
@@ -188,15 +209,23 @@ static int __init nm_module_init(void)
 	err = nm_mem_global_init();
 	if (err)
 		return err;
+	nm_vale_init();
+	if (!proc_create_single("netmap_vale", 0444, NULL, nm_vale_show)) {
+		err = -ENOMEM;
+		goto fini_vale;
+	}
 	err = misc_register(&nm_miscdev);
 	if (err) {
 		pr_err("netmap: cannot register /dev/netmap (error %d)\n", err);
-		goto fini_global_mem;
+		goto remove_proc;
 	}
 	pr_info("netmap: loaded, /dev/netmap ready\n");
 	return 0;
 
-fini_global_mem:
+remove_proc:
+	remove_proc_entry("netmap_vale", NULL);
+fini_vale:
+	nm_vale_fini();
 	nm_mem_global_fini();
 	return err;
 }
@@ -206,6 +235,8 @@ static void __exit nm_module_exit(void)
 	long leaked;
 
 	misc_deregister(&nm_miscdev);
+	remove_proc_entry("netmap_vale", NULL);
+	nm_vale_fini();
 	nm_mem_global_fini();
 	leaked = nm_os_live_objects();
 	WARN(leaked != 0, "netmap: %ld objects leaked at unload\n", leaked);

@@ -1,0 +1,54 @@
+/*
+ * core/vale.h - VALE software switches (spec §7.2): learning Ethernet bridges whose ports are
+ * netmap adapters.  Forwarding runs in each sender's TX sync; see core/vale.c for the protocol
+ * that lets several senders fill one destination ring at once.
+ */
+#ifndef NM_CORE_VALE_H
+#define NM_CORE_VALE_H
+
+#include "port.h"
+
+#define NM_BDG_MAXPORTS		254	/* port indices 0..253 */
+#define NM_BDG_BROADCAST	254
+#define NM_BDG_NOPORT		255
+#define NM_VALE_MAX_RINGS	16
+#define NM_VALE_MAX_SLOTS	4096
+#define NM_VALE_DEFAULT_SLOTS	1024
+#define NM_VALE_MAX_EXTRA	(128 * 4096)
+
+/* Per-port counters users can read (sums over the port's rings). */
+struct nm_vale_stats {
+	u64 tx_pkts, tx_bytes;		/* frames this port sent into the switch */
+	u64 rx_pkts, rx_bytes;		/* frames the switch delivered to this port */
+	u64 drop_full;			/* frames for this port dropped: its RX ring was full */
+	u64 drop_bad;			/* frames this port sent that were invalid (< 14 bytes, fault) */
+	u64 drop_unbound;		/* frames for this port dropped: its RX ring not bound */
+};
+
+/* Whether a name is a VALE name (only "val" is compared: spec §6.4, Compat). */
+static inline bool nm_is_vale_name(const char *name)
+{
+	return strncmp(name, "val", 3) == 0;
+}
+
+/* Resolves (and with may_create, creates) the switch and the ephemeral port a name designates. */
+struct nm_adapter *nm_vale_lookup(const struct nm_port_req *req);
+
+/* VALE_LIST (spec §7.2).  By name: switch and port index (port 255 if absent).  By position:
+ * the first port at or after (*bridge, *port); writes its name.  0, -EINVAL, -ENOENT. */
+int nm_vale_list_name(const char *name, u16 *bridge, u32 *port);
+int nm_vale_list_next(u16 *bridge, u32 *port, char *name, size_t size);
+
+/* Counters of the port named `name` ("valeX:port"): 0 or -ENXIO. */
+int nm_vale_port_stats(const char *name, struct nm_vale_stats *st);
+
+/* Calls fn for every port of every switch, with its counters.  Under the control lock. */
+typedef void (*nm_vale_port_fn)(void *arg, const char *name, u32 bridge, u32 port,
+				const struct nm_vale_stats *st);
+void nm_vale_foreach_port(nm_vale_port_fn fn, void *arg);
+
+/* Module load/unload. */
+void nm_vale_init(void);
+void nm_vale_fini(void);
+
+#endif /* NM_CORE_VALE_H */

@@ -1,0 +1,334 @@
+/*
+ * core/vale_fwd.c - the VALE data path (spec §7.2 "Forwarding"): it runs in the sender's TX sync.
+ *
+ *  1. collect   up to bridge_batch slots of the sender's TX ring into fragments and packets,
+ *               reading each slot once;
+ *  2. look up   each packet's destination in the learning table (learning its source MAC);
+ *  3. deliver   per destination ring: reserve slots under the ring's short lock (a lease), copy
+ *               without the lock, then publish completed leases in reservation order.
+ *
+ * Several senders can therefore fill one destination ring at the same time on different CPUs:
+ * they serialise only to reserve and to publish.  The whole sync holds the switch's lock for
+ * reading, so no port or ring disappears while it is used (see core/vale_priv.h).
+ */
+#include "params.h"
+#include "vale_priv.h"
+
+#define NM_MAC_MASK	0xffffffffffffULL
+
+static inline u64 nm_mac48(const u8 *p)
+{
+	return (u64)p[0] << 40 | (u64)p[1] << 32 | (u64)p[2] << 24 | (u64)p[3] << 16 |
+	       (u64)p[4] << 8 | p[5];
+}
+
+static inline u32 nm_mac_hash(u64 mac)
+{
+	mac ^= mac >> 23;
+	mac *= 0x2127599bf4325c37ULL;
+	mac ^= mac >> 47;
+	return (u32)mac & (NM_VALE_HT_SIZE - 1);
+}
+
+/* --- 1. collect --------------------------------------------------------------------------- */
+
+/* Reads one TX slot; a length past the buffer, or an indirect slot with no pointer, is empty. */
+static void nm_vale_take_slot(struct nm_kring *kr, struct netmap_slot *slot,
+			      const struct nm_buf_lut *lut, struct nm_vale_frag *f)
+{
+	u32 idx = READ_ONCE(slot->buf_idx);
+	u16 flags = READ_ONCE(slot->flags);
+
+	f->len = READ_ONCE(slot->len);
+	f->more = flags & NS_MOREFRAG;
+	f->no_learn = flags & NS_NO_LEARN;
+	f->indirect = flags & NS_INDIRECT;
+	if (f->indirect) {
+		f->src = READ_ONCE(slot->ptr);
+		if (!f->src)
+			f->len = 0;
+	} else {
+		f->src = (u64)(uintptr_t)nm_buf_lut_addr(lut, idx);
+	}
+	if (f->len > lut->size) {
+		f->len = 0;
+		kr->bad_slots++;
+	}
+	if (flags & NS_BUF_CHANGED)
+		WRITE_ONCE(slot->flags, flags & ~NS_BUF_CHANGED);
+}
+
+/*
+ * Collects packets from slot i up to head, at most `batch` fragments.  A chain still open at head
+ * is cut there (spec §4.10); a chain the batch cannot finish waits for the next batch unless it
+ * is the only packet.  Returns the slot after the last one taken.
+ */
+static u32 nm_vale_collect(struct nm_kring *kr, struct nm_vale_txq *q, u32 i, u32 head, u32 batch,
+			   u32 *npkts)
+{
+	const struct nm_buf_lut *lut = nm_mem_lut(kr->na->mem);
+	struct netmap_slot *slots = kr->ring->slot;
+	u32 n = kr->num_slots, nf = 0, np = 0, pkt_start = i;
+	struct nm_vale_pkt *p = NULL;
+
+	while (i != head && nf < batch) {
+		struct nm_vale_frag *f = &q->frag[nf];
+
+		if (!p) {
+			p = &q->pkt[np];
+			p->first = nf;
+			p->nfrags = 0;
+			p->len = 0;
+			pkt_start = i;
+		}
+		nm_vale_take_slot(kr, &slots[i], lut, f);
+		p->nfrags++;
+		p->len += f->len;
+		nf++;
+		i = nm_next(i, n);
+		if (!f->more || p->nfrags == NETMAP_MAX_FRAGS || i == head) {
+			f->more = false;	/* cut at head or at the fragment limit */
+			np++;
+			p = NULL;
+		}
+	}
+	if (p) {			/* the batch ended inside a packet */
+		if (np > 0)
+			i = pkt_start;	/* take it whole next time */
+		else
+			np = 1, q->frag[nf - 1].more = false;
+	}
+	*npkts = np;
+	return i;
+}
+
+/* --- 2. look up --------------------------------------------------------------------------- */
+
+/* The destination of a packet; *bad when it is invalid (too short, or its header faults). */
+static u8 nm_vale_lookup_dst(struct nm_vale_port *src, struct nm_vale_txq *q,
+			     struct nm_vale_pkt *p, bool *bad)
+{
+	struct nm_bridge *b = src->bdg;
+	const struct nm_vale_frag *f = &q->frag[p->first];
+	u8 hdr[14];
+	u64 smac, dmac, e;
+
+	*bad = true;
+	if (f->len < sizeof(hdr))
+		return NM_BDG_NOPORT;		/* shorter than an Ethernet header */
+	if (f->indirect) {
+		if (nm_os_copy_from_user_nofault(hdr, f->src, sizeof(hdr)))
+			return NM_BDG_NOPORT;
+	} else {
+		memcpy(hdr, (const void *)(uintptr_t)f->src, sizeof(hdr));
+	}
+	*bad = false;
+	dmac = nm_mac48(hdr);
+	smac = nm_mac48(hdr + 6);
+	if (!f->no_learn && !(hdr[6] & 1) && smac != READ_ONCE(src->last_smac)) {
+		WRITE_ONCE(src->last_smac, smac);
+		WRITE_ONCE(b->ht[nm_mac_hash(smac)], smac | (u64)(src->index + 1) << 48);
+	}
+	if (hdr[0] & 1)
+		return NM_BDG_BROADCAST;	/* broadcast and multicast */
+	e = READ_ONCE(b->ht[nm_mac_hash(dmac)]);
+	if (e && (e & NM_MAC_MASK) == dmac) {
+		u8 port = (u8)((e >> 48) - 1);
+
+		return port == src->index ? NM_BDG_NOPORT : port;	/* never back to the sender */
+	}
+	return NM_BDG_BROADCAST;		/* unknown unicast is flooded */
+}
+
+/* --- 3. deliver --------------------------------------------------------------------------- */
+
+static bool nm_vale_pkt_for(const struct nm_vale_pkt *p, u32 port)
+{
+	return p->dst == port || p->dst == NM_BDG_BROADCAST;
+}
+
+/*
+ * Reserves room for the packets of this batch that go to `port`, in order, stopping at the first
+ * one that does not fit whole: that one and the rest are dropped (counted).  Returns the lease
+ * slot, or -1 when nothing was reserved.
+ */
+static int nm_vale_reserve(struct nm_vale_rxq *rxq, u32 n, struct nm_vale_txq *q, u32 npkts,
+			   u32 port, u32 *start, u32 *taken_pkts, u32 *taken_frags)
+{
+	u32 free, i, frags = 0, pkts = 0, wanted = 0;
+	bool full;
+	int lid = -1;
+
+	nm_os_spin_lock(&rxq->lock);
+	full = rxq->lease_count == NM_VALE_MAX_LEASES;
+	free = n - 1 - nm_dist(rxq->released, rxq->lease_tail, n);
+	for (i = 0; i < npkts; i++) {
+		const struct nm_vale_pkt *p = &q->pkt[i];
+
+		if (!nm_vale_pkt_for(p, port))
+			continue;
+		wanted++;
+		if (full || frags + p->nfrags > free) {
+			full = true;
+			continue;
+		}
+		frags += p->nfrags;
+		pkts++;
+	}
+	rxq->drop_full += wanted - pkts;
+	if (frags) {
+		lid = (rxq->lease_head + rxq->lease_count) % NM_VALE_MAX_LEASES;
+		*start = rxq->lease_tail;
+		rxq->lease_tail = (rxq->lease_tail + frags) % n;
+		rxq->lease[lid].end = rxq->lease_tail;
+		rxq->lease[lid].done = false;
+		rxq->lease_count++;
+	}
+	nm_os_spin_unlock(&rxq->lock);
+	*taken_pkts = pkts;
+	*taken_frags = frags;
+	return lid;
+}
+
+/* Marks a lease complete and publishes every completed lease at the head, in order. */
+static void nm_vale_publish(struct nm_vale_rxq *rxq, int lid, u32 pkts, u64 bytes)
+{
+	nm_os_spin_lock(&rxq->lock);
+	rxq->lease[lid].done = true;
+	while (rxq->lease_count && rxq->lease[rxq->lease_head].done) {
+		rxq->published = rxq->lease[rxq->lease_head].end;
+		rxq->lease_head = (rxq->lease_head + 1) % NM_VALE_MAX_LEASES;
+		rxq->lease_count--;
+	}
+	rxq->rx_pkts += pkts;
+	rxq->rx_bytes += bytes;
+	nm_os_spin_unlock(&rxq->lock);
+}
+
+/* Copies one fragment into a destination slot; what does not fit, or faults, becomes empty. */
+static u16 nm_vale_copy_frag(const struct nm_vale_frag *f, struct netmap_slot *slot,
+			     const struct nm_buf_lut *dlut)
+{
+	void *dst = nm_buf_lut_addr(dlut, READ_ONCE(slot->buf_idx));
+	u16 len = f->len;
+
+	if (len > dlut->size)
+		return 0;
+	if (f->indirect)
+		return nm_os_copy_from_user_nofault(dst, f->src, len) ? 0 : len;
+	memcpy(dst, (const void *)(uintptr_t)f->src, len);
+	return len;
+}
+
+static void nm_vale_deliver(struct nm_vale_port *dp, u32 ring, struct nm_vale_txq *q, u32 npkts)
+{
+	struct nm_kring *kr = &dp->na->krings[NM_RX][ring];
+	struct nm_vale_rxq *rxq = &dp->rxq[ring];
+	const struct nm_buf_lut *dlut = nm_mem_lut(dp->na->mem);
+	u32 n = kr->num_slots, start = 0, pkts, frags, done, i, j, k;
+	u64 bytes = 0;
+	int lid;
+
+	if (!READ_ONCE(rxq->active)) {
+		for (i = 0; i < npkts; i++)
+			if (nm_vale_pkt_for(&q->pkt[i], dp->index))
+				__atomic_add_fetch(&dp->drop_unbound, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	lid = nm_vale_reserve(rxq, n, q, npkts, dp->index, &start, &pkts, &frags);
+	if (lid < 0)
+		return;
+	j = start;
+	for (i = 0, done = 0; i < npkts && done < pkts; i++) {
+		const struct nm_vale_pkt *p = &q->pkt[i];
+
+		if (!nm_vale_pkt_for(p, dp->index))
+			continue;
+		done++;
+		for (k = 0; k < p->nfrags; k++) {
+			struct netmap_slot *slot = &kr->ring->slot[j];
+			u16 len = nm_vale_copy_frag(&q->frag[p->first + k], slot, dlut);
+
+			WRITE_ONCE(slot->len, len);
+			WRITE_ONCE(slot->flags, (u16)(p->nfrags << 8) |
+				   (k + 1 < p->nfrags ? NS_MOREFRAG : 0));
+			bytes += len;
+			j = nm_next(j, n);
+		}
+	}
+	nm_vale_publish(rxq, lid, pkts, bytes);
+	nm_kring_wake(kr);
+}
+
+/* Delivers a batch to every destination it names: unicast to ring (source ring mod the
+ * destination's rings), broadcast to ring 0 of every other port. */
+static void nm_vale_forward(struct nm_vale_port *src, u32 src_ring, struct nm_vale_txq *q,
+			    u32 npkts)
+{
+	struct nm_bridge *b = src->bdg;
+	u8 seen[NM_BDG_MAXPORTS] = { 0 };
+	bool bcast = false;
+	u32 i;
+
+	for (i = 0; i < npkts; i++) {
+		u8 d = q->pkt[i].dst;
+
+		if (d == NM_BDG_BROADCAST)
+			bcast = true;
+		else if (d != NM_BDG_NOPORT)
+			seen[d] = 1;
+	}
+	for (i = 0; i < NM_BDG_MAXPORTS; i++) {
+		struct nm_vale_port *dp = b->ports[i];
+
+		if (!dp || i == src->index || !(seen[i] || bcast))
+			continue;
+		nm_vale_deliver(dp, seen[i] ? src_ring % dp->na->num_rings[NM_RX] : 0, q, npkts);
+	}
+}
+
+int nm_vale_txsync(struct nm_kring *kr)
+{
+	struct nm_vale_port *vp = kr->na->priv;
+	struct nm_vale_txq *q = vp->txq[kr->ring_id];
+	u32 batch = READ_ONCE(nm_params.bridge_batch);
+	u32 i = kr->hwcur, head = kr->rhead, npkts, k;
+
+	if (batch == 0 || batch > NM_VALE_BATCH)
+		batch = NM_VALE_BATCH;
+	nm_os_read_lock(&vp->bdg->lock);
+	while (i != head) {
+		i = nm_vale_collect(kr, q, i, head, batch, &npkts);
+		for (k = 0; k < npkts; k++) {
+			struct nm_vale_pkt *p = &q->pkt[k];
+			bool bad;
+
+			p->dst = nm_vale_lookup_dst(vp, q, p, &bad);
+			if (bad) {
+				q->drop_bad++;
+			} else {
+				q->tx_pkts++;
+				q->tx_bytes += p->len;
+			}
+		}
+		nm_vale_forward(vp, kr->ring_id, q, npkts);
+	}
+	nm_os_read_unlock(&vp->bdg->lock);
+	/* Everything was copied or dropped: the whole ring is free again (spec §7.2.8). */
+	kr->hwcur = head;
+	kr->hwtail = nm_prev(head, kr->num_slots);
+	return 0;
+}
+
+int nm_vale_rxsync(struct nm_kring *kr)
+{
+	struct nm_vale_port *vp = kr->na->priv;
+	struct nm_vale_rxq *rxq = &vp->rxq[kr->ring_id];
+
+	nm_os_spin_lock(&rxq->lock);
+	rxq->released = kr->rhead;	/* senders may now refill what the receiver gave back */
+	kr->hwtail = rxq->published;
+	nm_os_spin_unlock(&rxq->lock);
+	kr->hwcur = kr->rhead;
+	return 0;
+}

@@ -1,0 +1,92 @@
+/*
+ * core/vale_priv.h - the inside of a VALE switch, shared by its control side (core/vale.c:
+ * switches, ports, names, lifetime) and its data path (core/vale_fwd.c: learning and forwarding).
+ *
+ * Locking, from the outside in:
+ *   control lock       creating/destroying switches and ports (core/vale.c)
+ *   bridge->lock (rw)  forwarding holds it for reading; adding or removing a port, and making a
+ *                      port's RX ring able (or unable) to receive, take it for writing.  So while
+ *                      a sender holds it, every port and ring it sees stays alive.
+ *   rxq->lock          one destination RX ring's slot reservations (leases), held only to
+ *                      reserve and to publish, never while copying.
+ */
+#ifndef NM_CORE_VALE_PRIV_H
+#define NM_CORE_VALE_PRIV_H
+
+#include "vale.h"
+
+#define NM_VALE_BATCH		1024	/* bridge_batch is clamped to this */
+#define NM_VALE_HT_SIZE		1024	/* learning table entries */
+#define NM_VALE_MAX_LEASES	64	/* senders filling one ring at the same time */
+
+/*
+ * A destination RX ring, as senders see it.  Slots [released, lease_tail) are reserved or filled
+ * but not yet released by the receiver; [published, lease_tail) are being copied.  A lease is a
+ * reserved range; leases complete in any order but are published in reservation order, so the
+ * receiver only ever sees whole, finished frames.
+ */
+struct nm_vale_rxq {
+	struct nm_os_spinlock lock;
+	bool active;			/* the ring exists and is bound: bridge write lock */
+	u32 lease_tail;			/* next slot to reserve */
+	u32 published;			/* the receiver's hwtail */
+	u32 released;			/* the receiver's hwcur */
+	u32 lease_head, lease_count;
+	struct {
+		u32 end;
+		bool done;
+	} lease[NM_VALE_MAX_LEASES];
+	/* Counters, under lock. */
+	u64 rx_pkts, rx_bytes, drop_full;
+};
+
+/* One fragment taken from a sender's TX ring, read once. */
+struct nm_vale_frag {
+	u64 src;			/* kernel address of the payload, or a user address */
+	u16 len;
+	bool indirect;			/* src is a user address (NS_INDIRECT) */
+	bool more;			/* NS_MOREFRAG */
+	bool no_learn;			/* NS_NO_LEARN (first fragment) */
+};
+
+struct nm_vale_pkt {
+	u32 first;			/* index in frag[] */
+	u16 nfrags;
+	u8 dst;				/* port index, NM_BDG_BROADCAST or NM_BDG_NOPORT */
+	u32 len;
+};
+
+/* A sender TX ring's scratch space, used only by the thread that holds the ring. */
+struct nm_vale_txq {
+	struct nm_vale_frag frag[NM_VALE_BATCH];
+	struct nm_vale_pkt pkt[NM_VALE_BATCH];
+	u64 tx_pkts, tx_bytes, drop_bad;
+};
+
+struct nm_bridge;
+
+struct nm_vale_port {
+	struct nm_adapter *na;
+	struct nm_bridge *bdg;
+	u32 index;			/* in bdg->ports[] */
+	u64 last_smac;			/* last source MAC learned from this port */
+	u64 drop_unbound;		/* atomic: frames for this port while its ring was not bound */
+	struct nm_vale_rxq rxq[NM_VALE_MAX_RINGS];
+	struct nm_vale_txq *txq[NM_VALE_MAX_RINGS];
+};
+
+struct nm_bridge {
+	char name[NETMAP_REQ_IFNAMSIZ];	/* "vale0" */
+	bool in_use;
+	struct nm_os_rwlock lock;
+	u32 nports;
+	struct nm_vale_port *ports[NM_BDG_MAXPORTS];
+	/* Learning table: MAC in the low 48 bits, port index + 1 above (0 = empty), so one aligned
+	 * 64-bit store updates an entry and concurrent learners never tear it. */
+	u64 ht[NM_VALE_HT_SIZE];
+};
+
+int nm_vale_txsync(struct nm_kring *kr);
+int nm_vale_rxsync(struct nm_kring *kr);
+
+#endif /* NM_CORE_VALE_PRIV_H */

@@ -1,0 +1,351 @@
+/*
+ * Host test of the VALE switch: learning, unicast and flooding, fragments, invalid frames, full
+ * and unbound destinations, NS_NO_LEARN, the port limit, listing, and two sender threads filling
+ * one receiver at once with every frame verified.
+ */
+#include <pthread.h>
+
+#include "../t.h"
+#include "app.h"
+#include "mem.h"
+#include "params.h"
+#include "vale.h"
+
+static const u8 BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const u8 MAC_A[6] = { 2, 0, 0, 0, 0, 0xa };
+static const u8 MAC_B[6] = { 2, 0, 0, 0, 0, 0xb };
+static const u8 MAC_C[6] = { 2, 0, 0, 0, 0, 0xc };
+static const u8 MAC_X[6] = { 2, 0, 0, 0, 0, 0x99 };	/* never a source */
+
+/* Queues an Ethernet frame dst <- src of `len` bytes, payload filled with `seed`. */
+static void eth_frame(struct netmap_ring *ring, const u8 *dst, const u8 *src, u32 len, u8 seed,
+		      u16 flags)
+{
+	struct netmap_slot *slot = &ring->slot[ring->cur];
+	u8 *buf = (u8 *)NETMAP_BUF(ring, slot->buf_idx);
+
+	memset(buf, seed, len);
+	if (len >= 12) {
+		memcpy(buf, dst, 6);
+		memcpy(buf + 6, src, 6);
+	}
+	slot->len = len;
+	slot->flags = flags;
+	ring->head = ring->cur = nm_ring_next(ring, ring->cur);
+}
+
+/* A frame from eth_frame(): length, and the payload after the two MAC addresses. */
+static bool frame_is_eth(struct netmap_ring *ring, u32 i, u32 len, u8 seed)
+{
+	const u8 *buf = (const u8 *)NETMAP_BUF(ring, ring->slot[i].buf_idx);
+	u32 k;
+
+	if (ring->slot[i].len != len)
+		return false;
+	for (k = 12; k < len; k++)
+		if (buf[k] != seed)
+			return false;
+	return true;
+}
+
+static u32 rx_count(struct app *a)
+{
+	nm_file_sync(a->nf, NM_RX);
+	return nm_ring_space(NETMAP_RXRING(a->nifp, 0));
+}
+
+static void rx_drain(struct app *a)
+{
+	struct netmap_ring *r = NETMAP_RXRING(a->nifp, 0);
+
+	nm_file_sync(a->nf, NM_RX);
+	r->head = r->cur = r->tail;
+	nm_file_sync(a->nf, NM_RX);
+}
+
+static void send(struct app *a)
+{
+	nm_file_sync(a->nf, NM_TX);
+}
+
+static struct nm_vale_stats stats(const char *name)
+{
+	struct nm_vale_stats st;
+
+	memset(&st, 0, sizeof(st));
+	nm_vale_port_stats(name, &st);
+	return st;
+}
+
+static void test_learning(void)
+{
+	struct app a, b, c;
+	struct netmap_ring *ta, *tb, *tc, *rb;
+
+	ok(app_open(&a, "vale0:a", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0 &&
+	   app_open(&b, "vale0:b", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0 &&
+	   app_open(&c, "vale0:c", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0, "three ports on vale0");
+	ok(a.reg.nr_mem_id != b.reg.nr_mem_id && a.nifp->ni_flags == NI_PRIV_MEM &&
+	   a.reg.nr_memsize == 42369024, "each ephemeral port has its own private region");
+	ta = NETMAP_TXRING(a.nifp, 0);
+	tb = NETMAP_TXRING(b.nifp, 0);
+	tc = NETMAP_TXRING(c.nifp, 0);
+	rb = NETMAP_RXRING(b.nifp, 0);
+
+	eth_frame(ta, BCAST, MAC_A, 60, 1, 0);
+	send(&a);
+	ok(rx_count(&b) == 1 && rx_count(&c) == 1 && rx_count(&a) == 0,
+	   "broadcast reaches both other ports, never the sender");
+	ok(frame_is_eth(rb, rb->head, 60, 1), "the broadcast frame arrives intact");
+	rx_drain(&b);
+	rx_drain(&c);
+
+	eth_frame(tb, MAC_A, MAC_B, 100, 2, 0);	/* A was learned from the broadcast */
+	send(&b);
+	ok(rx_count(&a) == 1 && rx_count(&c) == 0, "unicast to a learned MAC reaches only its port");
+	rx_drain(&a);
+
+	eth_frame(tc, MAC_X, MAC_C, 64, 3, 0);
+	send(&c);
+	ok(rx_count(&a) == 1 && rx_count(&b) == 1, "unknown unicast is flooded");
+	rx_drain(&a);
+	rx_drain(&b);
+
+	eth_frame(ta, MAC_A, MAC_A, 64, 4, 0);
+	send(&a);
+	ok(rx_count(&b) == 0 && rx_count(&c) == 0 && rx_count(&a) == 0,
+	   "a frame to the sender's own MAC goes nowhere");
+
+	eth_frame(ta, BCAST, MAC_A, 13, 5, 0);
+	send(&a);
+	ok(rx_count(&b) == 0 && stats("vale0:a").drop_bad == 1, "a 13-byte frame is dropped and counted");
+
+	eth_frame(tc, BCAST, MAC_X, 60, 6, NS_NO_LEARN);	/* X must not be learned */
+	send(&c);
+	rx_drain(&a);
+	rx_drain(&b);
+	eth_frame(ta, MAC_X, MAC_A, 60, 7, 0);
+	send(&a);
+	ok(rx_count(&b) == 1 && rx_count(&c) == 1, "NS_NO_LEARN: the source is not learned");
+	rx_drain(&b);
+	rx_drain(&c);
+
+	/* A three-fragment packet arrives as three slots carrying the fragment count. */
+	eth_frame(ta, MAC_B, MAC_A, 60, 8, NS_MOREFRAG);
+	tx_frame(ta, 500, 9, NS_MOREFRAG);
+	tx_frame(ta, 40, 10, 0);
+	send(&a);
+	ok(rx_count(&b) == 3 && (rb->slot[rb->head].flags & NS_MOREFRAG) &&
+	   NS_RFRAGS(&rb->slot[rb->head]) == 3 && !(rb->slot[(rb->head + 2) % 1024].flags & NS_MOREFRAG) &&
+	   frame_is(rb, (rb->head + 1) % 1024, 500, 9), "fragments: 3 slots, NS_MOREFRAG on the first two, count 3");
+	rx_drain(&b);
+
+	/* A full destination ring drops whole frames and counts them. */
+	{
+		u32 i, sent = 0;
+
+		for (i = 0; i < 3; i++) {
+			u32 k;
+
+			for (k = 0; k < 700; k++, sent++)
+				eth_frame(ta, MAC_B, MAC_A, 60, 11, 0);
+			send(&a);
+		}
+		ok(rx_count(&b) == 1023 && stats("vale0:b").drop_full == sent - 1023,
+		   "a full ring: 1023 delivered, %u counted as drop_full", sent - 1023);
+		rx_drain(&b);
+	}
+	ok(nm_ring_space(ta) == 1023, "the sender's ring is entirely free after each sync");
+
+	app_close(&c);
+	eth_frame(ta, BCAST, MAC_A, 60, 12, 0);
+	send(&a);
+	ok(rx_count(&b) == 1, "a port that left no longer receives; the others still do");
+	app_close(&b);
+	app_close(&a);
+}
+
+static void test_unbound_and_list(void)
+{
+	struct app a, t;
+	struct nmreq_register reg = { .nr_mode = NR_REG_ALL_NIC, .nr_flags = NR_TX_RINGS_ONLY };
+	u16 bi;
+	u32 pi;
+	char name[64];
+
+	app_open(&a, "vale1:a", NR_REG_ALL_NIC, 0, 0, 0, 0);
+	app_open_reg(&t, "vale1:t", &reg);
+	eth_frame(NETMAP_TXRING(a.nifp, 0), BCAST, MAC_A, 60, 1, 0);
+	send(&a);
+	ok(stats("vale1:t").drop_unbound == 1, "a port with no RX ring bound: counted as drop_unbound");
+
+	ok(nm_vale_list_name("vale1:t", &bi, &pi) == 0 && pi == 1, "LIST by name: vale1:t is port 1");
+	ok(nm_vale_list_name("vale1:zz", &bi, &pi) == 0 && pi == NM_BDG_NOPORT,
+	   "LIST by name: a port not on the switch is 255");
+	ok(nm_vale_list_name("vale9:x", &bi, &pi) == -ENOENT, "LIST by name: unknown switch: ENOENT");
+	ok(nm_vale_list_name("valx:x", &bi, &pi) == -EINVAL, "LIST by name: no vale prefix: EINVAL");
+	bi = 0, pi = 0;
+	ok(nm_vale_list_next(&bi, &pi, name, sizeof(name)) == 0 && strcmp(name, "vale1:a") == 0,
+	   "LIST enumeration: first port vale1:a");
+	pi++;
+	ok(nm_vale_list_next(&bi, &pi, name, sizeof(name)) == 0 && strcmp(name, "vale1:t") == 0,
+	   "LIST enumeration: then vale1:t");
+	pi++;
+	ok(nm_vale_list_next(&bi, &pi, name, sizeof(name)) == -ENOENT, "LIST enumeration: then ENOENT");
+	app_close(&t);
+	app_close(&a);
+	bi = 0, pi = 0;
+	ok(nm_vale_list_next(&bi, &pi, name, sizeof(name)) == -ENOENT, "the switch is gone with its ports");
+}
+
+static void test_names_and_limits(void)
+{
+	struct app a;
+	static struct app many[260];
+	struct nmreq_register reg = {
+		.nr_mode = NR_REG_ALL_NIC, .nr_mem_id = 1, .nr_tx_slots = 8, .nr_rx_slots = 8,
+		.nr_tx_rings = 1, .nr_rx_rings = 1,
+	};
+	int i, opened = 0, err = 0;
+	char name[64];
+
+	ok(app_open(&a, "vale-x:a", NR_REG_ALL_NIC, 0, 0, 0, 0) == -ENOMEM,
+	   "an invalid switch name: ENOMEM (Compat)");
+	app_close(&a);
+	ok(app_open(&a, "vale0:0123456789abcdef", NR_REG_ALL_NIC, 0, 0, 0, 0) == -ENOMEM,
+	   "a port part over 15 characters: ENOMEM");
+	app_close(&a);
+	{
+		struct nmreq_register big = { .nr_mode = NR_REG_ALL_NIC, .nr_tx_rings = 40,
+					      .nr_tx_slots = 8, .nr_rx_slots = 8 };
+
+		ok(app_open_reg(&a, "vale0:big", &big) == 0 && a.reg.nr_tx_rings == 16 &&
+		   a.reg.nr_rx_rings == 1, "rings clamp to 16; 0 means 1");
+		app_close(&a);
+		big.nr_tx_rings = 1;
+		big.nr_tx_slots = 9000;
+		ok(app_open_reg(&a, "vale0:big", &big) == 0 && a.reg.nr_tx_slots == 4096,
+		   "slots clamp to 4096");
+		app_close(&a);
+	}
+
+	/* 2 rings and a netmap_if per port, all in the global region. */
+	nm_params.pool[NM_POOL_RING].num = 1024;
+	nm_params.pool[NM_POOL_IF].num = 1000;
+	for (i = 0; i < 260 && !err; i++) {
+		snprintf(name, sizeof(name), "vale2:p%d", i);
+		err = app_open_reg(&many[i], name, &reg);
+		if (!err)
+			opened++;
+	}
+	ok(opened == 252 && err == -ENOMEM, "a switch takes 252 ports; the next gets ENOMEM (%d)", opened);
+	for (i = 0; i <= opened; i++)
+		app_close(&many[i]);
+	nm_params_reset();
+}
+
+/* Two threads send numbered frames into one receiver through the same switch at once. */
+static int senders_done;
+struct sender {
+	struct app *port;
+	const u8 *mac;
+	u32 count;
+};
+
+static void *send_numbered(void *arg)
+{
+	struct sender *s = arg;
+	struct netmap_ring *t = NETMAP_TXRING(s->port->nifp, 0);
+	u32 seq = 0;
+
+	while (seq < s->count) {
+		u32 k;
+
+		for (k = 0; k < 64 && seq < s->count; k++, seq++) {
+			struct netmap_slot *slot = &t->slot[t->cur];
+			u8 *buf = (u8 *)NETMAP_BUF(t, slot->buf_idx);
+			u32 i;
+
+			memcpy(buf, MAC_C, 6);
+			memcpy(buf + 6, s->mac, 6);
+			memcpy(buf + 12, &seq, 4);
+			for (i = 16; i < 128; i++)
+				buf[i] = (u8)(seq + i);
+			slot->len = 128;
+			t->head = t->cur = nm_ring_next(t, t->cur);
+		}
+		nm_file_sync(s->port->nf, NM_TX);
+	}
+	__atomic_add_fetch(&senders_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void test_parallel_senders(void)
+{
+	struct app a, b, c;
+	struct sender sa = { &a, MAC_A, 200000 }, sb = { &b, MAC_B, 200000 };
+	struct netmap_ring *rc;
+	pthread_t th[2];
+	u32 next[2] = { 0, 0 }, got = 0, bad = 0, order = 0;
+
+	app_open(&a, "vale3:a", NR_REG_ALL_NIC, 0, 0, 0, 0);
+	app_open(&b, "vale3:b", NR_REG_ALL_NIC, 0, 0, 0, 0);
+	app_open(&c, "vale3:c", NR_REG_ALL_NIC, 0, 0, 0, 0);
+	rc = NETMAP_RXRING(c.nifp, 0);
+	eth_frame(NETMAP_TXRING(c.nifp, 0), BCAST, MAC_C, 60, 0, 0);	/* learn C */
+	send(&c);
+	rx_drain(&a);
+	rx_drain(&b);
+	pthread_create(&th[0], NULL, send_numbered, &sa);
+	pthread_create(&th[1], NULL, send_numbered, &sb);
+	for (;;) {
+		bool finished = __atomic_load_n(&senders_done, __ATOMIC_ACQUIRE) == 2;
+
+		nm_file_sync(c.nf, NM_RX);
+		while (!nm_ring_empty(rc)) {
+			const u8 *buf = (const u8 *)NETMAP_BUF(rc, rc->slot[rc->head].buf_idx);
+			int who = buf[11] == 0xa ? 0 : 1;
+			u32 seq, i;
+
+			memcpy(&seq, buf + 12, 4);
+			for (i = 16; i < 128; i++)
+				bad += buf[i] != (u8)(seq + i);
+			bad += rc->slot[rc->head].len != 128;
+			order += seq < next[who];
+			next[who] = seq + 1;
+			got++;
+			rc->head = rc->cur = nm_ring_next(rc, rc->head);
+		}
+		if (finished)
+			break;	/* both were done before this last drain: nothing more can come */
+	}
+	pthread_join(th[0], NULL);
+	pthread_join(th[1], NULL);
+	rx_drain(&c);
+	ok(bad == 0 && order == 0, "two parallel senders: no corrupt or reordered frame (%u received)", got);
+	ok(got + stats("vale3:c").drop_full == sa.count + sb.count,
+	   "delivered (%u) + drop_full (%llu) = sent (%u)", got,
+	   (unsigned long long)stats("vale3:c").drop_full, sa.count + sb.count);
+	app_close(&c);
+	app_close(&b);
+	app_close(&a);
+}
+
+int main(void)
+{
+	long base;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	nm_params_reset();
+	nm_mem_global_init();
+	nm_vale_init();
+	base = nm_os_live_objects();
+	test_learning();
+	test_unbound_and_list();
+	test_names_and_limits();
+	test_parallel_senders();
+	ok(nm_os_live_objects() == base, "no object leaked (switches, ports, regions)");
+	nm_vale_fini();
+	nm_mem_global_fini();
+	return t_exit();
+}
