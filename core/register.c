@@ -206,6 +206,11 @@ int nm_file_register(struct nm_file *nf, struct nm_ctrl_req *req)
 		err = PTR_ERR(na);
 		goto put_mem;
 	}
+	/* Frames on this port carry a virtio-net header: the application must expect it. */
+	if (na->vnet_hdr_len && !(reg->nr_flags & NR_ACCEPT_VNET_HDR)) {
+		err = -EIO;
+		goto put_adapter;
+	}
 	err = nm_mem_activate(na->mem);
 	if (err)
 		goto put_adapter;

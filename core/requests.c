@@ -142,6 +142,34 @@ static int nm_req_port_hdr_get(void *owner, struct nm_ctrl_req *req)
 	return 0;
 }
 
+/*
+ * PORT_HDR_SET (spec §5.9): 0, 10 or 12 bytes, on a port currently on a switch, named valeX:port.
+ * Nothing is created.  The switch lock orders the change against forwarding.
+ */
+static int nm_req_port_hdr_set(void *owner, struct nm_ctrl_req *req)
+{
+	struct nmreq_port_hdr *hdr = req->body;
+	struct nm_port_req preq = {
+		.name = req->hdr.nr_name,
+		.mode = NR_REG_ALL_NIC,
+		.may_create = false,
+	};
+	struct nm_adapter *na;
+	int err;
+
+	(void)owner;
+	if (hdr->nr_hdr_len != 0 && hdr->nr_hdr_len != 10 && hdr->nr_hdr_len != 12)
+		return -EINVAL;
+	if (!nm_is_vale_name(req->hdr.nr_name))
+		return -ENXIO;
+	na = nm_port_lookup(&preq);
+	if (IS_ERR(na))
+		return PTR_ERR(na);
+	err = nm_vale_set_vnet_hdr(na, hdr->nr_hdr_len);
+	nm_adapter_put(na);
+	return err;
+}
+
 /* VALE_LIST (spec §7.2): by name, or the next port from a position (the name is written back). */
 static int nm_req_vale_list(void *owner, struct nm_ctrl_req *req)
 {
@@ -169,6 +197,7 @@ const struct nm_ctrl_ops nm_requests = {
 		[NETMAP_REQ_POOLS_INFO_GET] = nm_req_pools_info_get,
 		[NETMAP_REQ_PORT_HDR_GET] = nm_req_port_hdr_get,
 		[NETMAP_REQ_VALE_LIST] = nm_req_vale_list,
+		[NETMAP_REQ_PORT_HDR_SET] = nm_req_port_hdr_set,
 	},
 	.register_undo = nm_req_register_undo,
 };

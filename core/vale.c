@@ -286,6 +286,18 @@ struct nm_adapter *nm_vale_lookup(const struct nm_port_req *req)
 	return na;
 }
 
+int nm_vale_set_vnet_hdr(struct nm_adapter *na, u16 len)
+{
+	struct nm_vale_port *vp = na->priv;
+
+	if (na->ops != &nm_vale_ops || !vp)
+		return -ENXIO;
+	nm_os_write_lock(&vp->bdg->lock);
+	na->vnet_hdr_len = len;
+	nm_os_write_unlock(&vp->bdg->lock);
+	return 0;
+}
+
 /* --- listing and counters ----------------------------------------------------------------- */
 
 int nm_vale_list_name(const char *name, u16 *bridge, u32 *port)

@@ -34,6 +34,9 @@ static inline bool nm_is_vale_name(const char *name)
 /* Resolves (and with may_create, creates) the switch and the ephemeral port a name designates. */
 struct nm_adapter *nm_vale_lookup(const struct nm_port_req *req);
 
+/* Sets the virtio-net header length of a VALE port (0, 10 or 12): 0, or -ENXIO if na is not one. */
+int nm_vale_set_vnet_hdr(struct nm_adapter *na, u16 len);
+
 /* VALE_LIST (spec §7.2).  By name: switch and port index (port 255 if absent).  By position:
  * the first port at or after (*bridge, *port); writes its name.  0, -EINVAL, -ENOENT. */
 int nm_vale_list_name(const char *name, u16 *bridge, u32 *port);

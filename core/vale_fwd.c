@@ -102,7 +102,45 @@ static u32 nm_vale_collect(struct nm_kring *kr, struct nm_vale_txq *q, u32 i, u3
 	return i;
 }
 
+/* Reads len bytes at offset off of a fragment, from the region or (NS_INDIRECT) user memory. */
+static int nm_vale_read(const struct nm_vale_frag *f, u32 off, void *dst, u32 len)
+{
+	if (f->indirect)
+		return nm_os_copy_from_user_nofault(dst, f->src + off, len);
+	memcpy(dst, (const void *)(uintptr_t)(f->src + off), len);
+	return 0;
+}
+
 /* --- 2. look up --------------------------------------------------------------------------- */
+
+/*
+ * Finds the Ethernet header behind a virtio-net header of vh bytes (spec §7.2.2): the virtio-net
+ * header lies in the first fragment, either followed by the frame or filling the fragment of a
+ * multi-slot packet.  Also tells whether that header asks for segmentation (gso_type, byte 1).
+ */
+static int nm_vale_eth_header(const struct nm_vale_txq *q, struct nm_vale_pkt *p, u8 eth[14])
+{
+	const struct nm_vale_frag *f = &q->frag[p->first];
+	u32 vh = q->vnet_hdr, off = 0;
+	u8 gso_type = 0;
+
+	p->gso = false;
+	if (vh) {
+		if (f->len < vh || nm_vale_read(f, 1, &gso_type, 1))
+			return -EINVAL;
+		p->gso = gso_type != 0;
+		if (f->len == vh) {
+			if (p->nfrags < 2)
+				return -EINVAL;
+			f++;
+		} else {
+			off = vh;
+		}
+	}
+	if (f->len < off + 14)
+		return -EINVAL;		/* shorter than an Ethernet header */
+	return nm_vale_read(f, off, eth, 14);
+}
 
 /* The destination of a packet; *bad when it is invalid (too short, or its header faults). */
 static u8 nm_vale_lookup_dst(struct nm_vale_port *src, struct nm_vale_txq *q,
@@ -113,16 +151,9 @@ static u8 nm_vale_lookup_dst(struct nm_vale_port *src, struct nm_vale_txq *q,
 	u8 hdr[14];
 	u64 smac, dmac, e;
 
-	*bad = true;
-	if (f->len < sizeof(hdr))
-		return NM_BDG_NOPORT;		/* shorter than an Ethernet header */
-	if (f->indirect) {
-		if (nm_os_copy_from_user_nofault(hdr, f->src, sizeof(hdr)))
-			return NM_BDG_NOPORT;
-	} else {
-		memcpy(hdr, (const void *)(uintptr_t)f->src, sizeof(hdr));
-	}
-	*bad = false;
+	*bad = nm_vale_eth_header(q, p, hdr) != 0;
+	if (*bad)
+		return NM_BDG_NOPORT;
 	dmac = nm_mac48(hdr);
 	smac = nm_mac48(hdr + 6);
 	if (!f->no_learn && !(hdr[6] & 1) && smac != READ_ONCE(src->last_smac)) {
@@ -142,9 +173,13 @@ static u8 nm_vale_lookup_dst(struct nm_vale_port *src, struct nm_vale_txq *q,
 
 /* --- 3. deliver --------------------------------------------------------------------------- */
 
-static bool nm_vale_pkt_for(const struct nm_vale_pkt *p, u32 port)
+/* Whether packet p goes to port dp.  A frame that asks for segmentation cannot go to a port
+ * without a virtio-net header: we do not segment in software yet (spec §7.2.10 allows dropping). */
+static bool nm_vale_pkt_for(const struct nm_vale_pkt *p, const struct nm_vale_port *dp)
 {
-	return p->dst == port || p->dst == NM_BDG_BROADCAST;
+	if (p->dst != dp->index && p->dst != NM_BDG_BROADCAST)
+		return false;
+	return !(p->gso && dp->na->vnet_hdr_len == 0);
 }
 
 /*
@@ -153,7 +188,8 @@ static bool nm_vale_pkt_for(const struct nm_vale_pkt *p, u32 port)
  * slot, or -1 when nothing was reserved.
  */
 static int nm_vale_reserve(struct nm_vale_rxq *rxq, u32 n, struct nm_vale_txq *q, u32 npkts,
-			   u32 port, u32 *start, u32 *taken_pkts, u32 *taken_frags)
+			   const struct nm_vale_port *port, u32 *start, u32 *taken_pkts,
+			   u32 *taken_frags)
 {
 	u32 free, i, frags = 0, pkts = 0, wanted = 0;
 	bool full;
@@ -205,19 +241,27 @@ static void nm_vale_publish(struct nm_vale_rxq *rxq, int lid, u32 pkts, u64 byte
 	nm_os_spin_unlock(&rxq->lock);
 }
 
-/* Copies one fragment into a destination slot; what does not fit, or faults, becomes empty. */
+/*
+ * Copies one fragment into a destination slot; what does not fit, or faults, becomes empty.  On
+ * the first fragment, a virtio-net header of sh bytes becomes one of dh bytes (spec §7.2.10): the
+ * common prefix is kept, the rest zeroed, and a 12-byte header says one buffer (num_buffers = 1).
+ */
 static u16 nm_vale_copy_frag(const struct nm_vale_frag *f, struct netmap_slot *slot,
-			     const struct nm_buf_lut *dlut)
+			     const struct nm_buf_lut *dlut, u32 sh, u32 dh)
 {
-	void *dst = nm_buf_lut_addr(dlut, READ_ONCE(slot->buf_idx));
-	u16 len = f->len;
+	u8 *dst = nm_buf_lut_addr(dlut, READ_ONCE(slot->buf_idx));
+	u32 len = f->len - sh + dh;
 
-	if (len > dlut->size)
+	if (f->len < sh || len > dlut->size)
 		return 0;
-	if (f->indirect)
-		return nm_os_copy_from_user_nofault(dst, f->src, len) ? 0 : len;
-	memcpy(dst, (const void *)(uintptr_t)f->src, len);
-	return len;
+	if (sh != dh) {
+		memset(dst, 0, dh);
+		if (nm_vale_read(f, 0, dst, sh < dh ? sh : dh))
+			return 0;
+		if (dh == 12)
+			dst[10] = 1, dst[11] = 0;
+	}
+	return nm_vale_read(f, sh, dst + dh, f->len - sh) ? 0 : (u16)len;
 }
 
 static void nm_vale_deliver(struct nm_vale_port *dp, u32 ring, struct nm_vale_txq *q, u32 npkts)
@@ -229,25 +273,34 @@ static void nm_vale_deliver(struct nm_vale_port *dp, u32 ring, struct nm_vale_tx
 	u64 bytes = 0;
 	int lid;
 
+	if (q->vnet_hdr && !dp->na->vnet_hdr_len) {	/* GSO frames nm_vale_pkt_for refuses */
+		for (i = 0; i < npkts; i++) {
+			const struct nm_vale_pkt *p = &q->pkt[i];
+
+			if (p->gso && (p->dst == dp->index || p->dst == NM_BDG_BROADCAST))
+				q->drop_bad++;
+		}
+	}
 	if (!READ_ONCE(rxq->active)) {
 		for (i = 0; i < npkts; i++)
-			if (nm_vale_pkt_for(&q->pkt[i], dp->index))
+			if (nm_vale_pkt_for(&q->pkt[i], dp))
 				__atomic_add_fetch(&dp->drop_unbound, 1, __ATOMIC_RELAXED);
 		return;
 	}
-	lid = nm_vale_reserve(rxq, n, q, npkts, dp->index, &start, &pkts, &frags);
+	lid = nm_vale_reserve(rxq, n, q, npkts, dp, &start, &pkts, &frags);
 	if (lid < 0)
 		return;
 	j = start;
 	for (i = 0, done = 0; i < npkts && done < pkts; i++) {
 		const struct nm_vale_pkt *p = &q->pkt[i];
 
-		if (!nm_vale_pkt_for(p, dp->index))
+		if (!nm_vale_pkt_for(p, dp))
 			continue;
 		done++;
 		for (k = 0; k < p->nfrags; k++) {
 			struct netmap_slot *slot = &kr->ring->slot[j];
-			u16 len = nm_vale_copy_frag(&q->frag[p->first + k], slot, dlut);
+			u32 sh = k == 0 ? q->vnet_hdr : 0, dh = k == 0 ? dp->na->vnet_hdr_len : 0;
+			u16 len = nm_vale_copy_frag(&q->frag[p->first + k], slot, dlut, sh, dh);
 
 			WRITE_ONCE(slot->len, len);
 			WRITE_ONCE(slot->flags, (u16)(p->nfrags << 8) |
@@ -297,6 +350,7 @@ int nm_vale_txsync(struct nm_kring *kr)
 	if (batch == 0 || batch > NM_VALE_BATCH)
 		batch = NM_VALE_BATCH;
 	nm_os_read_lock(&vp->bdg->lock);
+	q->vnet_hdr = READ_ONCE(kr->na->vnet_hdr_len);	/* stable under the switch lock */
 	while (i != head) {
 		i = nm_vale_collect(kr, q, i, head, batch, &npkts);
 		for (k = 0; k < npkts; k++) {

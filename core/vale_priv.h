@@ -53,11 +53,13 @@ struct nm_vale_pkt {
 	u32 first;			/* index in frag[] */
 	u16 nfrags;
 	u8 dst;				/* port index, NM_BDG_BROADCAST or NM_BDG_NOPORT */
+	bool gso;			/* its virtio-net header asks for segmentation */
 	u32 len;
 };
 
 /* A sender TX ring's scratch space, used only by the thread that holds the ring. */
 struct nm_vale_txq {
+	u32 vnet_hdr;			/* the sender's virtio-net header length for this batch */
 	struct nm_vale_frag frag[NM_VALE_BATCH];
 	struct nm_vale_pkt pkt[NM_VALE_BATCH];
 	u64 tx_pkts, tx_bytes, drop_bad;

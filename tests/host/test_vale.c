@@ -331,6 +331,81 @@ static void test_parallel_senders(void)
 	app_close(&a);
 }
 
+/* Ports with different virtio-net header lengths still exchange correct frames (spec §7.2.10). */
+static int set_hdr(const char *name, u32 len)
+{
+	static struct nm_ctrl_req req;
+	static struct nmreq_port_hdr ph;
+
+	memset(&req, 0, sizeof(req));
+	strscpy(req.hdr.nr_name, name, sizeof(req.hdr.nr_name));
+	ph.nr_hdr_len = len;
+	req.body = &ph;
+	return nm_requests.handler[NETMAP_REQ_PORT_HDR_SET](NULL, &req);
+}
+
+static void test_vnet_hdr(void)
+{
+	struct app a, b, a2;
+	struct nmreq_register acc = { .nr_mode = NR_REG_ALL_NIC, .nr_flags = NR_ACCEPT_VNET_HDR };
+	struct netmap_ring *ta, *rb, *ra;
+	struct netmap_slot *s;
+	u8 *buf;
+
+	app_open(&a, "vale4:a", NR_REG_ALL_NIC, 0, 0, 0, 0);
+	app_open(&b, "vale4:b", NR_REG_ALL_NIC, 0, 0, 0, 0);
+	ok(set_hdr("vale4:a", 11) == -EINVAL, "PORT_HDR_SET 11: EINVAL");
+	ok(set_hdr("vale4:zz", 12) == -ENXIO && set_hdr("pipe{1", 12) == -ENXIO,
+	   "PORT_HDR_SET on a missing or non-VALE port: ENXIO");
+	ok(set_hdr("vale4:a", 12) == 0, "PORT_HDR_SET 12 on vale4:a");
+	ok(app_open(&a2, "vale4:a", NR_REG_ALL_NIC, 0, 0, 0, 0) == -EIO,
+	   "REGISTER of a port with a header, without NR_ACCEPT_VNET_HDR: EIO");
+	app_close(&a2);
+	ok(app_open_reg(&a2, "vale4:a", &acc) == 0, "... and with NR_ACCEPT_VNET_HDR: ok");
+	app_close(&a2);
+
+	/* a (12-byte header) -> b (none): the header is removed. */
+	ta = NETMAP_TXRING(a.nifp, 0);
+	s = &ta->slot[ta->cur];
+	buf = (u8 *)NETMAP_BUF(ta, s->buf_idx);
+	memset(buf, 0, 12);
+	memcpy(buf + 12, BCAST, 6);
+	memcpy(buf + 18, MAC_A, 6);
+	memset(buf + 24, 0x5a, 48);
+	s->len = 72;
+	ta->head = ta->cur = nm_ring_next(ta, ta->cur);
+	send(&a);
+	rb = NETMAP_RXRING(b.nifp, 0);
+	ok(rx_count(&b) == 1 && rb->slot[rb->head].len == 60 &&
+	   memcmp(NETMAP_BUF(rb, rb->slot[rb->head].buf_idx), BCAST, 6) == 0,
+	   "12-byte header -> no header: the frame arrives as 60 bytes starting with the MACs");
+	rx_drain(&b);
+
+	/* b (none) -> a (12): a header is added, saying one buffer. */
+	eth_frame(NETMAP_TXRING(b.nifp, 0), MAC_A, MAC_B, 60, 3, 0);
+	send(&b);
+	ra = NETMAP_RXRING(a.nifp, 0);
+	buf = (u8 *)NETMAP_BUF(ra, ra->slot[ra->head].buf_idx);
+	ok(rx_count(&a) == 1 && ra->slot[ra->head].len == 72 && buf[10] == 1 && buf[0] == 0 &&
+	   memcmp(buf + 12, MAC_A, 6) == 0, "no header -> 12-byte header: 72 bytes, num_buffers 1");
+	rx_drain(&a);
+
+	/* A GSO frame cannot go to a port without a header: dropped, not corrupted. */
+	s = &ta->slot[ta->cur];
+	buf = (u8 *)NETMAP_BUF(ta, s->buf_idx);
+	memset(buf, 0, 12);
+	buf[1] = 1;	/* gso_type TCPv4 */
+	memcpy(buf + 12, MAC_B, 6);
+	memcpy(buf + 18, MAC_A, 6);
+	s->len = 72;
+	ta->head = ta->cur = nm_ring_next(ta, ta->cur);
+	send(&a);
+	ok(rx_count(&b) == 0 && stats("vale4:a").drop_bad == 1,
+	   "a GSO frame is not delivered to a port without a header, and is counted");
+	app_close(&b);
+	app_close(&a);
+}
+
 int main(void)
 {
 	long base;
@@ -344,6 +419,7 @@ int main(void)
 	test_unbound_and_list();
 	test_names_and_limits();
 	test_parallel_senders();
+	test_vnet_hdr();
 	ok(nm_os_live_objects() == base, "no object leaked (switches, ports, regions)");
 	nm_vale_fini();
 	nm_mem_global_fini();
