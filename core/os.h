@@ -87,6 +87,15 @@ void nm_os_write_unlock(struct nm_os_rwlock *l);
  * not present counts as a fault.  0 or -EFAULT. */
 int nm_os_copy_from_user_nofault(void *dst, u64 uptr, size_t len);
 
+/*
+ * Network devices (spec §6.4 step 5, §7.6).  Resolves `req->name` as a network interface of the
+ * caller's namespace and returns a new reference to its netmap adapter (the generic adapter on
+ * Linux), creating the adapter on first use; ERR_PTR(-ENXIO) when there is no such interface.
+ * Called under the control lock.  The userspace build has no devices.
+ */
+struct nm_port_req;
+struct nm_adapter *nm_os_netdev_lookup(const struct nm_port_req *req);
+
 /* Wall-clock time (CLOCK_REALTIME), for netmap_ring.ts. */
 void nm_os_gettimeofday(s64 *sec, s64 *usec);
 

@@ -28,6 +28,5 @@ struct nm_adapter *nm_port_lookup(const struct nm_port_req *req)
 		return nm_pipe_lookup(req, brace);
 	if (nm_is_vale_name(req->name))
 		return nm_vale_lookup(req);
-	/* Linux devices come with the generic adapter; until then no interface name resolves. */
-	return ERR_PTR(-ENXIO);
+	return nm_os_netdev_lookup(req);
 }
