@@ -96,6 +96,16 @@ int nm_os_copy_from_user_nofault(void *dst, u64 uptr, size_t len);
 struct nm_port_req;
 struct nm_adapter *nm_os_netdev_lookup(const struct nm_port_req *req);
 
+/*
+ * Persistent VALE ports (spec §7.2 NEWIF/DELIF) are real network interfaces.  The OS creates one
+ * named `name` (random MAC; frames the stack sends to it are dropped; it holds a module
+ * reference) and returns a handle: 0, -EEXIST when the name is taken, or another -errno.
+ * nm_os_netdev_exists() tells whether any interface has that name (for EEXIST/EINVAL answers).
+ */
+int nm_os_vale_netdev_create(const char *name, void **handle);
+void nm_os_vale_netdev_destroy(void *handle);
+bool nm_os_netdev_exists(const char *name);
+
 /* Wall-clock time (CLOCK_REALTIME), for netmap_ring.ts. */
 void nm_os_gettimeofday(s64 *sec, s64 *usec);
 

@@ -15,6 +15,7 @@ static const char *nm_pipe_brace(const char *name)
 
 struct nm_adapter *nm_port_lookup(const struct nm_port_req *req)
 {
+	struct nm_adapter *na;
 	const char *brace;
 
 	if (req->mode == NR_REG_NULL)
@@ -28,5 +29,9 @@ struct nm_adapter *nm_port_lookup(const struct nm_port_req *req)
 		return nm_pipe_lookup(req, brace);
 	if (nm_is_vale_name(req->name))
 		return nm_vale_lookup(req);
+	/* A network interface: one of our persistent VALE ports, or any other device. */
+	na = nm_vale_persistent_lookup(req->name);
+	if (na)
+		return na;
 	return nm_os_netdev_lookup(req);
 }

@@ -190,6 +190,30 @@ static int nm_req_vale_list(void *owner, struct nm_ctrl_req *req)
 	return err;
 }
 
+static int nm_req_vale_newif(void *owner, struct nm_ctrl_req *req)
+{
+	(void)owner;
+	return nm_vale_newif(req->hdr.nr_name, req->body);
+}
+
+static int nm_req_vale_delif(void *owner, struct nm_ctrl_req *req)
+{
+	(void)owner;
+	return nm_vale_delif(req->hdr.nr_name);
+}
+
+static int nm_req_vale_attach(void *owner, struct nm_ctrl_req *req)
+{
+	(void)owner;
+	return nm_vale_attach(req->hdr.nr_name, req->body);
+}
+
+static int nm_req_vale_detach(void *owner, struct nm_ctrl_req *req)
+{
+	(void)owner;
+	return nm_vale_detach(req->hdr.nr_name, req->body);
+}
+
 const struct nm_ctrl_ops nm_requests = {
 	.handler = {
 		[NETMAP_REQ_REGISTER] = nm_req_register,
@@ -198,6 +222,10 @@ const struct nm_ctrl_ops nm_requests = {
 		[NETMAP_REQ_PORT_HDR_GET] = nm_req_port_hdr_get,
 		[NETMAP_REQ_VALE_LIST] = nm_req_vale_list,
 		[NETMAP_REQ_PORT_HDR_SET] = nm_req_port_hdr_set,
+		[NETMAP_REQ_VALE_NEWIF] = nm_req_vale_newif,
+		[NETMAP_REQ_VALE_DELIF] = nm_req_vale_delif,
+		[NETMAP_REQ_VALE_ATTACH] = nm_req_vale_attach,
+		[NETMAP_REQ_VALE_DETACH] = nm_req_vale_detach,
 	},
 	.register_undo = nm_req_register_undo,
 };

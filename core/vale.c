@@ -34,7 +34,7 @@ void nm_vale_fini(void)
  * Splits "valeX:port" (spec §6.4): the switch part (letters, digits, '_') ends at the first ':',
  * which must be within the first 16 characters; the port part is at most 15 characters.
  */
-static bool nm_vale_split(const char *name, char bname[NETMAP_REQ_IFNAMSIZ], const char **port)
+bool nm_vale_split(const char *name, char bname[NETMAP_REQ_IFNAMSIZ], const char **port)
 {
 	const char *colon = strchr(name, ':');
 	size_t i, blen;
@@ -55,7 +55,7 @@ static bool nm_vale_split(const char *name, char bname[NETMAP_REQ_IFNAMSIZ], con
 	return true;
 }
 
-static struct nm_bridge *nm_bridge_find(const char *bname, bool create)
+struct nm_bridge *nm_bridge_find(const char *bname, bool create)
 {
 	struct nm_bridge *free_slot = NULL;
 	u32 i;
@@ -78,13 +78,13 @@ static struct nm_bridge *nm_bridge_find(const char *bname, bool create)
 }
 
 /* A switch with no ports disappears. */
-static void nm_bridge_release(struct nm_bridge *b)
+void nm_bridge_release(struct nm_bridge *b)
 {
 	if (b->nports == 0)
 		b->in_use = false;
 }
 
-static struct nm_vale_port *nm_bridge_port(struct nm_bridge *b, const char *name)
+struct nm_vale_port *nm_bridge_port(struct nm_bridge *b, const char *name)
 {
 	u32 i;
 
@@ -95,7 +95,7 @@ static struct nm_vale_port *nm_bridge_port(struct nm_bridge *b, const char *name
 }
 
 /* Takes the lowest free index; the spec refuses a port when active ports + 2 >= 254. */
-static int nm_bridge_attach(struct nm_bridge *b, struct nm_vale_port *vp)
+int nm_bridge_attach(struct nm_bridge *b, struct nm_vale_port *vp)
 {
 	u32 i;
 
@@ -115,7 +115,7 @@ static int nm_bridge_attach(struct nm_bridge *b, struct nm_vale_port *vp)
 	return 0;
 }
 
-static void nm_bridge_detach(struct nm_vale_port *vp)
+void nm_bridge_detach(struct nm_vale_port *vp)
 {
 	struct nm_bridge *b = vp->bdg;
 	u32 i;
@@ -123,6 +123,7 @@ static void nm_bridge_detach(struct nm_vale_port *vp)
 	nm_os_write_lock(&b->lock);
 	b->ports[vp->index] = NULL;
 	b->nports--;
+	WRITE_ONCE(vp->bdg, NULL);	/* senders re-check it under the lock */
 	/* Forget what was learned on this port, so its index can be reused safely. */
 	for (i = 0; i < NM_VALE_HT_SIZE; i++)
 		if (b->ht[i] >> 48 == vp->index + 1)
@@ -132,6 +133,19 @@ static void nm_bridge_detach(struct nm_vale_port *vp)
 }
 
 /* --- rings: an RX ring receives only while it exists, which the bridge lock makes atomic --- */
+
+/* Excludes forwarders from a port's rings; a port on no switch has none to exclude. */
+static void nm_vale_port_lock(struct nm_vale_port *vp)
+{
+	if (vp->bdg)
+		nm_os_write_lock(&vp->bdg->lock);
+}
+
+static void nm_vale_port_unlock(struct nm_vale_port *vp)
+{
+	if (vp->bdg)
+		nm_os_write_unlock(&vp->bdg->lock);
+}
 
 static int nm_vale_ring_fill(struct nm_kring *kr)
 {
@@ -149,11 +163,11 @@ static int nm_vale_ring_fill(struct nm_kring *kr)
 	} else {
 		struct nm_vale_rxq *rxq = &vp->rxq[kr->ring_id];
 
-		nm_os_write_lock(&vp->bdg->lock);
+		nm_vale_port_lock(vp);
 		rxq->lease_tail = rxq->published = rxq->released = 0;
 		rxq->lease_head = rxq->lease_count = 0;
 		rxq->active = true;
-		nm_os_write_unlock(&vp->bdg->lock);
+		nm_vale_port_unlock(vp);
 	}
 	return 0;
 }
@@ -167,9 +181,9 @@ static void nm_vale_ring_drain(struct nm_kring *kr)
 		vp->txq[kr->ring_id] = NULL;
 	} else {
 		/* After this, no sender is copying into the ring, and none will start. */
-		nm_os_write_lock(&vp->bdg->lock);
+		nm_vale_port_lock(vp);
 		vp->rxq[kr->ring_id].active = false;
-		nm_os_write_unlock(&vp->bdg->lock);
+		nm_vale_port_unlock(vp);
 	}
 	nm_kring_free_bufs(kr);
 }
@@ -179,12 +193,13 @@ static void nm_vale_dtor(struct nm_adapter *na)
 	struct nm_vale_port *vp = na->priv;
 
 	if (!vp)
-		return;		/* creation failed before the port joined its switch */
-	nm_bridge_detach(vp);
+		return;
+	if (vp->bdg)
+		nm_bridge_detach(vp);
 	nm_os_free(vp);
 }
 
-static const struct nm_adapter_ops nm_vale_ops = {
+const struct nm_adapter_ops nm_vale_ops = {
 	.txsync = nm_vale_txsync,
 	.rxsync = nm_vale_rxsync,
 	.ring_fill = nm_vale_ring_fill,
@@ -197,32 +212,32 @@ static u32 nm_clamp(u32 v, u32 dflt, u32 max)
 	return v == 0 ? dflt : v > max ? max : v;
 }
 
-/* An ephemeral port with the request's geometry (spec §7.2 limits) in its own private region,
- * or in the region the request named. */
-static struct nm_adapter *nm_vale_port_new(struct nm_bridge *b, const struct nm_port_req *req)
+/* A VALE port on no switch yet, with the spec's geometry limits (§7.2) in its own private region,
+ * or in `mem` when given. */
+struct nm_adapter *nm_vale_port_create(const char *name, const u32 req_rings[NM_DIRS],
+					      const u32 req_slots[NM_DIRS], u32 extra,
+					      struct nm_mem *mem)
 {
 	static const u32 no_host[NM_DIRS];
 	u32 rings[NM_DIRS], slots[NM_DIRS];
-	struct nm_mem_priv_req mreq;
 	struct nm_vale_port *vp;
 	struct nm_adapter *na;
-	struct nm_mem *mem;
-	int d, err;
+	int d;
 
 	for (d = 0; d < NM_DIRS; d++) {
-		rings[d] = nm_clamp(req->rings[d], 1, NM_VALE_MAX_RINGS);
-		slots[d] = nm_clamp(req->slots[d], NM_VALE_DEFAULT_SLOTS, NM_VALE_MAX_SLOTS);
+		rings[d] = nm_clamp(req_rings[d], 1, NM_VALE_MAX_RINGS);
+		slots[d] = nm_clamp(req_slots[d], NM_VALE_DEFAULT_SLOTS, NM_VALE_MAX_SLOTS);
 	}
-	if (req->mem) {
-		mem = req->mem;
+	if (mem) {
 		nm_mem_get(mem);
 	} else {
-		mreq = (struct nm_mem_priv_req){
+		struct nm_mem_priv_req mreq = {
 			.tx_rings = rings[NM_TX], .rx_rings = rings[NM_RX],
 			.tx_slots = slots[NM_TX], .rx_slots = slots[NM_RX],
-			.extra_bufs = req->extra_bufs > NM_VALE_MAX_EXTRA ? NM_VALE_MAX_EXTRA : req->extra_bufs,
+			.extra_bufs = extra > NM_VALE_MAX_EXTRA ? NM_VALE_MAX_EXTRA : extra,
 			.npipes = 2,
 		};
+
 		mem = nm_mem_private_new(&mreq);
 		if (IS_ERR(mem))
 			return ERR_CAST(mem);
@@ -232,7 +247,7 @@ static struct nm_adapter *nm_vale_port_new(struct nm_bridge *b, const struct nm_
 		nm_mem_put(mem);
 		return ERR_PTR(-ENOMEM);
 	}
-	na = nm_adapter_new(req->name, &nm_vale_ops, mem, rings, no_host, slots);
+	na = nm_adapter_new(name, &nm_vale_ops, mem, rings, no_host, slots);
 	if (IS_ERR(na)) {
 		nm_os_free(vp);
 		return na;
@@ -241,11 +256,21 @@ static struct nm_adapter *nm_vale_port_new(struct nm_bridge *b, const struct nm_
 		nm_os_spin_init(&vp->rxq[d].lock);
 	vp->na = na;
 	na->priv = vp;
-	err = nm_bridge_attach(b, vp);
+	return na;
+}
+
+/* An ephemeral port (REGISTER on valeX:name): created on switch b, gone with its last user. */
+static struct nm_adapter *nm_vale_port_new(struct nm_bridge *b, const struct nm_port_req *req)
+{
+	struct nm_adapter *na;
+	int err;
+
+	na = nm_vale_port_create(req->name, req->rings, req->slots, req->extra_bufs, req->mem);
+	if (IS_ERR(na))
+		return na;
+	err = nm_bridge_attach(b, na->priv);
 	if (err) {
-		na->priv = NULL;
-		nm_os_free(vp);
-		nm_adapter_put(na);
+		nm_adapter_put(na);	/* not on a switch: the dtor only frees */
 		return ERR_PTR(err);
 	}
 	return na;

@@ -50,6 +50,17 @@ typedef void (*nm_vale_port_fn)(void *arg, const char *name, u32 bridge, u32 por
 				const struct nm_vale_stats *st);
 void nm_vale_foreach_port(nm_vale_port_fn fn, void *arg);
 
+/*
+ * Persistent ports (spec §7.2, core/vale_persist.c): NEWIF creates a port that is also a network
+ * interface; it is opened as netmap:NAME, joins a switch with ATTACH valeX:NAME (taking that
+ * name while attached) and leaves with DETACH; DELIF destroys it.  -errno as the spec's tables.
+ */
+struct nm_adapter *nm_vale_persistent_lookup(const char *ifname);
+int nm_vale_newif(const char *ifname, struct nmreq_vale_newif *body);
+int nm_vale_delif(const char *ifname);
+int nm_vale_attach(const char *name, struct nmreq_vale_attach *body);
+int nm_vale_detach(const char *name, struct nmreq_vale_detach *body);
+
 /* Module load/unload. */
 void nm_vale_init(void);
 void nm_vale_fini(void);

@@ -344,12 +344,19 @@ int nm_vale_txsync(struct nm_kring *kr)
 {
 	struct nm_vale_port *vp = kr->na->priv;
 	struct nm_vale_txq *q = vp->txq[kr->ring_id];
+	struct nm_bridge *b = READ_ONCE(vp->bdg);
 	u32 batch = READ_ONCE(nm_params.bridge_batch);
 	u32 i = kr->hwcur, head = kr->rhead, npkts, k;
 
 	if (batch == 0 || batch > NM_VALE_BATCH)
 		batch = NM_VALE_BATCH;
-	nm_os_read_lock(&vp->bdg->lock);
+	if (!b)
+		goto consumed;		/* a persistent port on no switch: nowhere to go */
+	nm_os_read_lock(&b->lock);
+	if (vp->bdg != b) {		/* detached while we were getting the lock */
+		nm_os_read_unlock(&b->lock);
+		goto consumed;
+	}
 	q->vnet_hdr = READ_ONCE(kr->na->vnet_hdr_len);	/* stable under the switch lock */
 	while (i != head) {
 		i = nm_vale_collect(kr, q, i, head, batch, &npkts);
@@ -367,7 +374,8 @@ int nm_vale_txsync(struct nm_kring *kr)
 		}
 		nm_vale_forward(vp, kr->ring_id, q, npkts);
 	}
-	nm_os_read_unlock(&vp->bdg->lock);
+	nm_os_read_unlock(&b->lock);
+consumed:
 	/* Everything was copied or dropped: the whole ring is free again (spec §7.2.8). */
 	kr->hwcur = head;
 	kr->hwtail = nm_prev(head, kr->num_slots);

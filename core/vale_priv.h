@@ -69,7 +69,11 @@ struct nm_bridge;
 
 struct nm_vale_port {
 	struct nm_adapter *na;
-	struct nm_bridge *bdg;
+	struct nm_bridge *bdg;		/* NULL for a persistent port on no switch */
+	/* Persistent ports (NEWIF): their interface, and the list of them (control lock). */
+	void *netdev;
+	char ifname[16];
+	struct nm_vale_port *next_persistent;
 	u32 index;			/* in bdg->ports[] */
 	u64 last_smac;			/* last source MAC learned from this port */
 	u64 drop_unbound;		/* atomic: frames for this port while its ring was not bound */
@@ -90,5 +94,16 @@ struct nm_bridge {
 
 int nm_vale_txsync(struct nm_kring *kr);
 int nm_vale_rxsync(struct nm_kring *kr);
+
+/* core/vale.c internals shared with core/vale_persist.c (all under the control lock). */
+extern const struct nm_adapter_ops nm_vale_ops;
+bool nm_vale_split(const char *name, char bname[NETMAP_REQ_IFNAMSIZ], const char **port);
+struct nm_bridge *nm_bridge_find(const char *bname, bool create);
+void nm_bridge_release(struct nm_bridge *b);
+struct nm_vale_port *nm_bridge_port(struct nm_bridge *b, const char *name);
+int nm_bridge_attach(struct nm_bridge *b, struct nm_vale_port *vp);
+void nm_bridge_detach(struct nm_vale_port *vp);
+struct nm_adapter *nm_vale_port_create(const char *name, const u32 rings[NM_DIRS],
+				       const u32 slots[NM_DIRS], u32 extra, struct nm_mem *mem);
 
 #endif /* NM_CORE_VALE_PRIV_H */

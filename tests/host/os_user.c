@@ -271,3 +271,40 @@ struct nm_adapter *nm_os_netdev_lookup(const struct nm_port_req *req)
 	(void)req;
 	return ERR_PTR(-ENXIO);
 }
+
+/* Host tests: persistent ports get a fake interface, remembered by name so EEXIST works. */
+static char fake_netdevs[64][16];
+
+int nm_os_vale_netdev_create(const char *name, void **handle)
+{
+	int i, free_slot = -1;
+
+	for (i = 0; i < 64; i++) {
+		if (fake_netdevs[i][0] && strcmp(fake_netdevs[i], name) == 0)
+			return -EEXIST;
+		if (!fake_netdevs[i][0] && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0)
+		return -ENOMEM;
+	strscpy(fake_netdevs[free_slot], name, sizeof(fake_netdevs[free_slot]));
+	*handle = fake_netdevs[free_slot];
+	__atomic_add_fetch(&live_objects, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+void nm_os_vale_netdev_destroy(void *handle)
+{
+	((char *)handle)[0] = '\0';
+	__atomic_sub_fetch(&live_objects, 1, __ATOMIC_RELAXED);
+}
+
+bool nm_os_netdev_exists(const char *name)
+{
+	int i;
+
+	for (i = 0; i < 64; i++)
+		if (fake_netdevs[i][0] && strcmp(fake_netdevs[i], name) == 0)
+			return true;
+	return strcmp(name, "lo") == 0;	/* a device that is not a VALE port */
+}

@@ -406,6 +406,61 @@ static void test_vnet_hdr(void)
 	app_close(&a);
 }
 
+static int ctrl(u16 type, const char *name, void *body)
+{
+	static struct nm_ctrl_req req;
+
+	memset(&req, 0, sizeof(req));
+	strscpy(req.hdr.nr_name, name, sizeof(req.hdr.nr_name));
+	req.body = body;
+	return nm_requests.handler[type](NULL, &req);
+}
+
+static void test_persistent(void)
+{
+	struct nmreq_vale_newif nif = { .nr_tx_rings = 2, .nr_tx_slots = 512 };
+	struct nmreq_vale_attach att = { .reg = { .nr_mode = NR_REG_ALL_NIC } };
+	struct nmreq_vale_detach det = { 0 };
+	struct app p, x;
+
+	ok(ctrl(NETMAP_REQ_VALE_NEWIF, "vp0", &nif) == 0 && nif.nr_tx_rings == 2 &&
+	   nif.nr_rx_rings == 1 && nif.nr_tx_slots == 512 && nif.nr_rx_slots == 1024 && nif.nr_mem_id > 1,
+	   "NEWIF vp0: geometry and a private region in the reply");
+	ok(ctrl(NETMAP_REQ_VALE_NEWIF, "vp0", &nif) == -EEXIST, "NEWIF of an existing name: EEXIST");
+	ok(ctrl(NETMAP_REQ_VALE_NEWIF, "vale0", &nif) == -EINVAL, "NEWIF of a vale* name: EINVAL");
+	ok(ctrl(NETMAP_REQ_VALE_NEWIF, "sixteen_chars_xx", &nif) == -EINVAL, "NEWIF of 16 characters: EINVAL");
+	ok(ctrl(NETMAP_REQ_VALE_ATTACH, "vale5:vp0", &att) == 0 && att.port_index == 0,
+	   "ATTACH vale5:vp0: port 0");
+	ok(ctrl(NETMAP_REQ_VALE_ATTACH, "vale5:vp0", &att) == -EBUSY, "ATTACH again: EBUSY");
+	ok(ctrl(NETMAP_REQ_VALE_ATTACH, "vale5:nosuch", &att) == -EINVAL, "ATTACH of no interface: EINVAL");
+	ok(ctrl(NETMAP_REQ_VALE_ATTACH, "vale5:lo", &att) == -EOPNOTSUPP,
+	   "ATTACH of a NIC: EOPNOTSUPP until the generic adapter");
+	ok(ctrl(NETMAP_REQ_VALE_DELIF, "vp0", NULL) == -EBUSY, "DELIF while attached: EBUSY");
+
+	ok(app_open(&p, "vp0", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0 &&
+	   strcmp(p.nifp->ni_name, "vale5:vp0") == 0 && p.reg.nr_tx_rings == 2,
+	   "netmap:vp0 opens the port, named vale5:vp0 while attached");
+	app_open(&x, "vale5:x", NR_REG_ALL_NIC, 0, 0, 0, 0);
+	eth_frame(NETMAP_TXRING(x.nifp, 0), BCAST, MAC_A, 60, 1, 0);
+	send(&x);
+	ok(rx_count(&p) == 1, "an ephemeral port's broadcast reaches the persistent port");
+	ok(ctrl(NETMAP_REQ_VALE_DETACH, "vale5:x", &det) == -EBUSY, "DETACH of an ephemeral port: EBUSY");
+	ok(ctrl(NETMAP_REQ_VALE_DETACH, "vale5:none", &det) == -ENXIO, "DETACH of a missing port: ENXIO");
+	ok(ctrl(NETMAP_REQ_VALE_DETACH, "vale5:vp0", &det) == 0 && det.port_index == 0, "DETACH vale5:vp0");
+	eth_frame(NETMAP_TXRING(x.nifp, 0), BCAST, MAC_A, 60, 2, 0);
+	send(&x);
+	ok(rx_count(&p) == 1, "after DETACH it no longer receives from the switch");
+	eth_frame(NETMAP_TXRING(p.nifp, 0), BCAST, MAC_B, 60, 3, 0);
+	send(&p);
+	ok(nm_ring_space(NETMAP_TXRING(p.nifp, 0)) == 511, "on no switch, its TX ring still drains");
+	ok(ctrl(NETMAP_REQ_VALE_DELIF, "vp0", NULL) == -EBUSY, "DELIF while open: EBUSY");
+	app_close(&x);
+	app_close(&p);
+	ok(ctrl(NETMAP_REQ_VALE_DELIF, "vp0", NULL) == 0, "DELIF vp0");
+	ok(ctrl(NETMAP_REQ_VALE_DELIF, "vp0", NULL) == -ENXIO, "DELIF again: ENXIO");
+	ok(ctrl(NETMAP_REQ_VALE_DELIF, "lo", NULL) == -EINVAL, "DELIF of a device that is not ours: EINVAL");
+}
+
 int main(void)
 {
 	long base;
@@ -420,6 +475,7 @@ int main(void)
 	test_names_and_limits();
 	test_parallel_senders();
 	test_vnet_hdr();
+	test_persistent();
 	ok(nm_os_live_objects() == base, "no object leaked (switches, ports, regions)");
 	nm_vale_fini();
 	nm_mem_global_fini();

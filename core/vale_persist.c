@@ -1,0 +1,179 @@
+/*
+ * core/vale_persist.c - persistent VALE ports (spec §7.2 NEWIF, DELIF, ATTACH, DETACH).
+ *
+ * A persistent port is a VALE adapter that outlives its users, paired with a network interface of
+ * the same name (nm_os_vale_netdev_create).  The list below holds one reference on each adapter.
+ * It is found as a device (`netmap:NAME`); ATTACH `valeX:NAME` puts it on a switch under the name
+ * valeX:NAME, DETACH takes it off again.  Everything here runs under the control lock.
+ *
+ * Attaching NICs comes with the generic adapter; until then ATTACH of an interface that is not a
+ * persistent port answers EOPNOTSUPP with a log line.
+ */
+#include "vale_priv.h"
+
+static struct nm_vale_port *nm_persistent;
+
+static struct nm_vale_port *nm_persistent_find(const char *ifname)
+{
+	struct nm_vale_port *vp;
+
+	for (vp = nm_persistent; vp; vp = vp->next_persistent)
+		if (strcmp(vp->ifname, ifname) == 0)
+			return vp;
+	return NULL;
+}
+
+struct nm_adapter *nm_vale_persistent_lookup(const char *ifname)
+{
+	struct nm_vale_port *vp = nm_persistent_find(ifname);
+
+	if (!vp)
+		return NULL;
+	nm_adapter_get(vp->na);
+	return vp->na;
+}
+
+int nm_vale_newif(const char *ifname, struct nmreq_vale_newif *body)
+{
+	const u32 rings[NM_DIRS] = { body->nr_tx_rings, body->nr_rx_rings };
+	const u32 slots[NM_DIRS] = { body->nr_tx_slots, body->nr_rx_slots };
+	struct nm_mem *mem = NULL;
+	struct nm_vale_port *vp;
+	struct nm_adapter *na;
+	int err;
+
+	if (strncmp(ifname, "vale", 4) == 0 || strlen(ifname) >= 16 || !ifname[0])
+		return -EINVAL;
+	if (nm_os_netdev_exists(ifname))
+		return -EEXIST;
+	if (body->nr_mem_id) {
+		mem = nm_mem_find(body->nr_mem_id);
+		if (!mem)
+			return -EINVAL;
+	}
+	na = nm_vale_port_create(ifname, rings, slots, 0, mem);
+	if (mem)
+		nm_mem_put(mem);
+	if (IS_ERR(na))
+		return PTR_ERR(na);
+	vp = na->priv;
+	err = nm_os_vale_netdev_create(ifname, &vp->netdev);
+	if (err) {
+		nm_adapter_put(na);
+		return err;
+	}
+	strscpy(vp->ifname, ifname, sizeof(vp->ifname));
+	vp->next_persistent = nm_persistent;
+	nm_persistent = vp;
+	body->nr_tx_rings = na->num_rings[NM_TX];
+	body->nr_rx_rings = na->num_rings[NM_RX];
+	body->nr_tx_slots = na->num_slots[NM_TX];
+	body->nr_rx_slots = na->num_slots[NM_RX];
+	body->nr_mem_id = nm_mem_id(na->mem);
+	return 0;
+}
+
+int nm_vale_delif(const char *ifname)
+{
+	struct nm_vale_port **pp, *vp = nm_persistent_find(ifname);
+
+	if (!vp)
+		return nm_os_netdev_exists(ifname) ? -EINVAL : -ENXIO;
+	if (vp->bdg || vp->na->refcount > 1)
+		return -EBUSY;		/* attached to a switch, or open by someone */
+	for (pp = &nm_persistent; *pp != vp; pp = &(*pp)->next_persistent)
+		;
+	*pp = vp->next_persistent;
+	nm_os_vale_netdev_destroy(vp->netdev);
+	nm_adapter_put(vp->na);
+	return 0;
+}
+
+static bool nm_mem_id_exists(u16 id)
+{
+	struct nm_mem *mem = nm_mem_find(id);
+
+	if (mem)
+		nm_mem_put(mem);
+	return mem != NULL;
+}
+
+/* Splits valeX:IF into its switch (created if needed) and IF; ENOMEM for an invalid name. */
+static int nm_vale_attach_target(const char *name, bool create, struct nm_bridge **b,
+				 const char **ifname)
+{
+	char bname[NETMAP_REQ_IFNAMSIZ];
+
+	if (!nm_is_vale_name(name))
+		return -EINVAL;
+	if (!nm_vale_split(name, bname, ifname))
+		return create ? -ENOMEM : -ENXIO;
+	*b = nm_bridge_find(bname, create);
+	if (!*b)
+		return create ? -ENOMEM : -ENXIO;
+	return 0;
+}
+
+int nm_vale_attach(const char *name, struct nmreq_vale_attach *body)
+{
+	struct nm_vale_port *vp;
+	struct nm_bridge *b;
+	const char *ifname;
+	int err;
+
+	err = nm_vale_attach_target(name, true, &b, &ifname);
+	if (err)
+		return err;
+	if (body->reg.nr_mem_id && !nm_mem_id_exists(body->reg.nr_mem_id))
+		err = -EINVAL;
+	else if (nm_bridge_port(b, name))
+		err = -EBUSY;		/* a port with this name is already on the switch */
+	else if (body->reg.nr_ringid != 0 ||
+		 (body->reg.nr_mode != NR_REG_ALL_NIC && body->reg.nr_mode != NR_REG_NIC_SW))
+		err = -EINVAL;
+	if (err)
+		goto release;
+	vp = nm_persistent_find(ifname);
+	if (!vp) {
+		err = nm_os_netdev_exists(ifname) ? -EOPNOTSUPP : -EINVAL;
+		if (err == -EOPNOTSUPP)
+			nm_os_log_ratelimited("%s: attaching network interfaces to a switch is not supported by this build yet",
+					      name);
+		goto release;
+	}
+	if (vp->bdg || vp->na->bindings) {
+		err = -EBUSY;		/* on another switch, or in use by netmap */
+		goto release;
+	}
+	err = nm_bridge_attach(b, vp);
+	if (err)
+		goto release;
+	strscpy(vp->na->name, name, sizeof(vp->na->name));	/* it takes the switch name */
+	body->port_index = vp->index;
+	return 0;
+
+release:
+	nm_bridge_release(b);
+	return err;
+}
+
+int nm_vale_detach(const char *name, struct nmreq_vale_detach *body)
+{
+	struct nm_vale_port *vp;
+	struct nm_bridge *b;
+	const char *ifname;
+	int err;
+
+	err = nm_vale_attach_target(name, false, &b, &ifname);
+	if (err)
+		return err;
+	vp = nm_bridge_port(b, name);
+	if (!vp)
+		return -ENXIO;
+	if (!vp->netdev)
+		return -EBUSY;		/* an ephemeral port cannot be detached */
+	body->port_index = vp->index;
+	nm_bridge_detach(vp);
+	strscpy(vp->na->name, vp->ifname, sizeof(vp->ifname));	/* back to its own name */
+	return 0;
+}
