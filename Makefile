@@ -122,6 +122,15 @@ $(B)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) tests/host/os_user.c $(HDRS) | deps
 fuzz-smoke: fuzzers
 	@tests/fuzz/run $(FUZZ_SECONDS) $(abspath $(FUZZERS))
 
+# --- host micro-benchmarks of the core's hot paths (bench/host): not part of make check ---
+.PHONY: bench-host
+bench-host: $(B)/bench/micro
+	@bench/host/run $(B)/bench/micro
+
+$(B)/bench/micro: bench/host/micro.c $(CORE_SRCS) tests/host/os_user.c $(HDRS) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(NM_CFLAGS) -O2 -Icore -o $@ $< $(CORE_SRCS) tests/host/os_user.c -lpthread
+
 # --- static programs for the guest ---
 guest-progs: $(GUEST_C_TESTS) $(GUEST_SH_TESTS) $(addprefix $(B)/guest/tools/,$(TOOLS))
 

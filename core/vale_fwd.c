@@ -16,10 +16,24 @@
 
 #define NM_MAC_MASK	0xffffffffffffULL
 
-static inline u64 nm_mac48(const u8 *p)
+/*
+ * A MAC address as a 48-bit key: the six bytes in memory order, loaded with one unaligned 64-bit
+ * read (the Ethernet header is 14 bytes, so the source MAC's read stays inside it).  Only equality
+ * and hashing use the key, so its byte order does not matter; the group bit is checked on bytes.
+ */
+static inline u64 nm_mac_key(const u8 *p)
 {
-	return (u64)p[0] << 40 | (u64)p[1] << 32 | (u64)p[2] << 24 | (u64)p[3] << 16 |
-	       (u64)p[4] << 8 | p[5];
+	u64 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v & NM_MAC_MASK;
+}
+
+/* The group (broadcast/multicast) bit: bit 0 of the first byte, the key's lowest byte on the
+ * little-endian machines this module builds for. */
+static inline bool nm_mac_group(u64 key)
+{
+	return key & 1;
 }
 
 static inline u32 nm_mac_hash(u64 mac)
@@ -99,6 +113,7 @@ static u32 nm_vale_collect(struct nm_kring *kr, struct nm_vale_txq *q, u32 i, u3
 			np = 1, q->frag[nf - 1].more = false;
 	}
 	*npkts = np;
+	q->single = nf == np;	/* every packet one slot: the fast paths below apply */
 	return i;
 }
 
@@ -118,7 +133,8 @@ static int nm_vale_read(const struct nm_vale_frag *f, u32 off, void *dst, u32 le
  * header lies in the first fragment, either followed by the frame or filling the fragment of a
  * multi-slot packet.  Also tells whether that header asks for segmentation (gso_type, byte 1).
  */
-static int nm_vale_eth_header(const struct nm_vale_txq *q, struct nm_vale_pkt *p, u8 eth[14])
+static const u8 *nm_vale_eth_header(const struct nm_vale_txq *q, struct nm_vale_pkt *p,
+				     u8 copy[14])
 {
 	const struct nm_vale_frag *f = &q->frag[p->first];
 	u32 vh = q->vnet_hdr, off = 0;
@@ -127,19 +143,21 @@ static int nm_vale_eth_header(const struct nm_vale_txq *q, struct nm_vale_pkt *p
 	p->gso = false;
 	if (vh) {
 		if (f->len < vh || nm_vale_read(f, 1, &gso_type, 1))
-			return -EINVAL;
+			return NULL;
 		p->gso = gso_type != 0;
 		if (f->len == vh) {
 			if (p->nfrags < 2)
-				return -EINVAL;
+				return NULL;
 			f++;
 		} else {
 			off = vh;
 		}
 	}
 	if (f->len < off + 14)
-		return -EINVAL;		/* shorter than an Ethernet header */
-	return nm_vale_read(f, off, eth, 14);
+		return NULL;		/* shorter than an Ethernet header */
+	if (!f->indirect)
+		return (const u8 *)(uintptr_t)(f->src + off);	/* in the region: read in place */
+	return nm_os_copy_from_user_nofault(copy, f->src + off, 14) ? NULL : copy;
 }
 
 /* The destination of a packet; *bad when it is invalid (too short, or its header faults). */
@@ -148,19 +166,21 @@ static u8 nm_vale_lookup_dst(struct nm_vale_port *src, struct nm_vale_txq *q,
 {
 	struct nm_bridge *b = src->bdg;
 	const struct nm_vale_frag *f = &q->frag[p->first];
-	u8 hdr[14];
+	const u8 *hdr;
+	u8 copy[14];
 	u64 smac, dmac, e;
 
-	*bad = nm_vale_eth_header(q, p, hdr) != 0;
+	hdr = nm_vale_eth_header(q, p, copy);
+	*bad = !hdr;
 	if (*bad)
 		return NM_BDG_NOPORT;
-	dmac = nm_mac48(hdr);
-	smac = nm_mac48(hdr + 6);
-	if (!f->no_learn && !(hdr[6] & 1) && smac != READ_ONCE(src->last_smac)) {
+	dmac = nm_mac_key(hdr);
+	smac = nm_mac_key(hdr + 6);
+	if (!f->no_learn && !nm_mac_group(smac) && smac != READ_ONCE(src->last_smac)) {
 		WRITE_ONCE(src->last_smac, smac);
 		WRITE_ONCE(b->ht[nm_mac_hash(smac)], smac | (u64)(src->index + 1) << 48);
 	}
-	if (hdr[0] & 1)
+	if (nm_mac_group(dmac))
 		return NM_BDG_BROADCAST;	/* broadcast and multicast */
 	e = READ_ONCE(b->ht[nm_mac_hash(dmac)]);
 	if (e && (e & NM_MAC_MASK) == dmac) {
@@ -173,45 +193,28 @@ static u8 nm_vale_lookup_dst(struct nm_vale_port *src, struct nm_vale_txq *q,
 
 /* --- 3. deliver --------------------------------------------------------------------------- */
 
-/* Whether packet p goes to port dp.  A frame that asks for segmentation cannot go to a port
- * without a virtio-net header: we do not segment in software yet (spec §7.2.10 allows dropping). */
-static bool nm_vale_pkt_for(const struct nm_vale_pkt *p, const struct nm_vale_port *dp)
-{
-	if (p->dst != dp->index && p->dst != NM_BDG_BROADCAST)
-		return false;
-	return !(p->gso && dp->na->vnet_hdr_len == 0);
-}
 
 /*
- * Reserves room for the packets of this batch that go to `port`, in order, stopping at the first
- * one that does not fit whole: that one and the rest are dropped (counted).  Returns the lease
- * slot, or -1 when nothing was reserved.
+ * Reserves room for the selected packets, in order, stopping at the first one that does not fit
+ * whole: that one and the rest are dropped (counted).  Returns the lease slot, or -1 when nothing
+ * was reserved; *taken is how many of the selected packets got room.
  */
-static int nm_vale_reserve(struct nm_vale_rxq *rxq, u32 n, struct nm_vale_txq *q, u32 npkts,
-			   const struct nm_vale_port *port, u32 *start, u32 *taken_pkts,
-			   u32 *taken_frags)
+static int nm_vale_reserve(struct nm_vale_rxq *rxq, u32 n, const struct nm_vale_txq *q,
+			   const u16 *sel, u32 nsel, u32 *start, u32 *taken)
 {
-	u32 free, i, frags = 0, pkts = 0, wanted = 0;
-	bool full;
+	u32 free, i, frags = 0;
 	int lid = -1;
 
 	nm_os_spin_lock(&rxq->lock);
-	full = rxq->lease_count == NM_VALE_MAX_LEASES;
-	free = n - 1 - nm_dist(rxq->released, rxq->lease_tail, n);
-	for (i = 0; i < npkts; i++) {
-		const struct nm_vale_pkt *p = &q->pkt[i];
-
-		if (!nm_vale_pkt_for(p, port))
-			continue;
-		wanted++;
-		if (full || frags + p->nfrags > free) {
-			full = true;
-			continue;
-		}
-		frags += p->nfrags;
-		pkts++;
+	free = rxq->lease_count < NM_VALE_MAX_LEASES ?
+	       n - 1 - nm_dist(rxq->released, rxq->lease_tail, n) : 0;
+	if (q->single) {
+		i = frags = nsel < free ? nsel : free;
+	} else {
+		for (i = 0; i < nsel && frags + q->pkt[sel[i]].nfrags <= free; i++)
+			frags += q->pkt[sel[i]].nfrags;
 	}
-	rxq->drop_full += wanted - pkts;
+	rxq->drop_full += nsel - i;
 	if (frags) {
 		lid = (rxq->lease_head + rxq->lease_count) % NM_VALE_MAX_LEASES;
 		*start = rxq->lease_tail;
@@ -221,8 +224,7 @@ static int nm_vale_reserve(struct nm_vale_rxq *rxq, u32 n, struct nm_vale_txq *q
 		rxq->lease_count++;
 	}
 	nm_os_spin_unlock(&rxq->lock);
-	*taken_pkts = pkts;
-	*taken_frags = frags;
+	*taken = i;
 	return lid;
 }
 
@@ -252,6 +254,12 @@ static u16 nm_vale_copy_frag(const struct nm_vale_frag *f, struct netmap_slot *s
 	u8 *dst = nm_buf_lut_addr(dlut, READ_ONCE(slot->buf_idx));
 	u32 len = f->len - sh + dh;
 
+	if (likely(!sh && !dh && !f->indirect)) {	/* the common case */
+		if (len > dlut->size)
+			return 0;
+		memcpy(dst, (const void *)(uintptr_t)f->src, len);
+		return len;
+	}
 	if (f->len < sh || len > dlut->size)
 		return 0;
 	if (sh != dh) {
@@ -264,43 +272,43 @@ static u16 nm_vale_copy_frag(const struct nm_vale_frag *f, struct netmap_slot *s
 	return nm_vale_read(f, sh, dst + dh, f->len - sh) ? 0 : (u16)len;
 }
 
-static void nm_vale_deliver(struct nm_vale_port *dp, u32 ring, struct nm_vale_txq *q, u32 npkts)
+/* Copies the selected packets into ring `ring` of port dp, in order. */
+static void nm_vale_deliver(struct nm_vale_port *dp, u32 ring, const struct nm_vale_txq *q,
+			    const u16 *sel, u32 nsel)
 {
 	struct nm_kring *kr = &dp->na->krings[NM_RX][ring];
 	struct nm_vale_rxq *rxq = &dp->rxq[ring];
 	const struct nm_buf_lut *dlut = nm_mem_lut(dp->na->mem);
-	u32 n = kr->num_slots, start = 0, pkts, frags, done, i, j, k;
+	u32 n = kr->num_slots, dh = dp->na->vnet_hdr_len, start = 0, taken, i, j, k;
 	u64 bytes = 0;
 	int lid;
 
-	if (q->vnet_hdr && !dp->na->vnet_hdr_len) {	/* GSO frames nm_vale_pkt_for refuses */
-		for (i = 0; i < npkts; i++) {
-			const struct nm_vale_pkt *p = &q->pkt[i];
-
-			if (p->gso && (p->dst == dp->index || p->dst == NM_BDG_BROADCAST))
-				q->drop_bad++;
-		}
-	}
 	if (!READ_ONCE(rxq->active)) {
-		for (i = 0; i < npkts; i++)
-			if (nm_vale_pkt_for(&q->pkt[i], dp))
-				__atomic_add_fetch(&dp->drop_unbound, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&dp->drop_unbound, nsel, __ATOMIC_RELAXED);
 		return;
 	}
-	lid = nm_vale_reserve(rxq, n, q, npkts, dp, &start, &pkts, &frags);
+	lid = nm_vale_reserve(rxq, n, q, sel, nsel, &start, &taken);
 	if (lid < 0)
 		return;
-	j = start;
-	for (i = 0, done = 0; i < npkts && done < pkts; i++) {
-		const struct nm_vale_pkt *p = &q->pkt[i];
+	if (q->single && !q->vnet_hdr && !dh) {
+		for (i = 0, j = start; i < taken; i++) {
+			struct netmap_slot *slot = &kr->ring->slot[j];
+			u16 len = nm_vale_copy_frag(&q->frag[q->pkt[sel[i]].first], slot, dlut, 0, 0);
 
-		if (!nm_vale_pkt_for(p, dp))
-			continue;
-		done++;
+			WRITE_ONCE(slot->len, len);
+			WRITE_ONCE(slot->flags, 1 << 8);	/* one fragment */
+			bytes += len;
+			j = nm_next(j, n);
+		}
+		goto publish;
+	}
+	for (i = 0, j = start; i < taken; i++) {
+		const struct nm_vale_pkt *p = &q->pkt[sel[i]];
+
 		for (k = 0; k < p->nfrags; k++) {
 			struct netmap_slot *slot = &kr->ring->slot[j];
-			u32 sh = k == 0 ? q->vnet_hdr : 0, dh = k == 0 ? dp->na->vnet_hdr_len : 0;
-			u16 len = nm_vale_copy_frag(&q->frag[p->first + k], slot, dlut, sh, dh);
+			u16 len = nm_vale_copy_frag(&q->frag[p->first + k], slot, dlut,
+						    k == 0 ? q->vnet_hdr : 0, k == 0 ? dh : 0);
 
 			WRITE_ONCE(slot->len, len);
 			WRITE_ONCE(slot->flags, (u16)(p->nfrags << 8) |
@@ -309,8 +317,29 @@ static void nm_vale_deliver(struct nm_vale_port *dp, u32 ring, struct nm_vale_tx
 			j = nm_next(j, n);
 		}
 	}
-	nm_vale_publish(rxq, lid, pkts, bytes);
+publish:
+	nm_vale_publish(rxq, lid, taken, bytes);
 	nm_kring_wake(kr);
+}
+
+/* The packets of the batch that go to dp, in batch order; GSO frames a port without a virtio-net
+ * header cannot take are counted as bad instead (no software segmentation yet). */
+static u32 nm_vale_select(struct nm_vale_txq *q, u32 npkts, const struct nm_vale_port *dp)
+{
+	bool no_gso = q->vnet_hdr && dp->na->vnet_hdr_len == 0;
+	u32 i, nsel = 0;
+
+	for (i = 0; i < npkts; i++) {
+		const struct nm_vale_pkt *p = &q->pkt[i];
+
+		if (p->dst != dp->index && p->dst != NM_BDG_BROADCAST)
+			continue;
+		if (no_gso && p->gso)
+			q->drop_bad++;
+		else
+			q->sel[nsel++] = i;
+	}
+	return nsel;
 }
 
 /* Delivers a batch to every destination it names: unicast to ring (source ring mod the
@@ -320,23 +349,41 @@ static void nm_vale_forward(struct nm_vale_port *src, u32 src_ring, struct nm_va
 {
 	struct nm_bridge *b = src->bdg;
 	u8 seen[NM_BDG_MAXPORTS] = { 0 };
+	u32 i, ndst = 0, last = NM_BDG_NOPORT;
 	bool bcast = false;
-	u32 i;
 
 	for (i = 0; i < npkts; i++) {
 		u8 d = q->pkt[i].dst;
 
-		if (d == NM_BDG_BROADCAST)
+		if (d == NM_BDG_BROADCAST) {
 			bcast = true;
-		else if (d != NM_BDG_NOPORT)
+		} else if (d != NM_BDG_NOPORT && !seen[d]) {
 			seen[d] = 1;
+			ndst++;
+			last = d;
+		}
+	}
+	/* The common case: the whole batch goes to one port, and needs no selection pass. */
+	if (!bcast && ndst == 1 && !q->vnet_hdr && b->ports[last]) {
+		struct nm_vale_port *dp = b->ports[last];
+
+		for (i = 0; i < npkts && q->pkt[i].dst == last; i++)
+			q->sel[i] = i;
+		if (i == npkts) {
+			nm_vale_deliver(dp, src_ring % dp->na->num_rings[NM_RX], q, q->sel, npkts);
+			return;
+		}
 	}
 	for (i = 0; i < NM_BDG_MAXPORTS; i++) {
 		struct nm_vale_port *dp = b->ports[i];
+		u32 nsel;
 
 		if (!dp || i == src->index || !(seen[i] || bcast))
 			continue;
-		nm_vale_deliver(dp, seen[i] ? src_ring % dp->na->num_rings[NM_RX] : 0, q, npkts);
+		nsel = nm_vale_select(q, npkts, dp);
+		if (nsel)
+			nm_vale_deliver(dp, seen[i] ? src_ring % dp->na->num_rings[NM_RX] : 0, q,
+					q->sel, nsel);
 	}
 }
 

@@ -60,8 +60,10 @@ struct nm_vale_pkt {
 /* A sender TX ring's scratch space, used only by the thread that holds the ring. */
 struct nm_vale_txq {
 	u32 vnet_hdr;			/* the sender's virtio-net header length for this batch */
+	bool single;			/* every packet of this batch is one slot */
 	struct nm_vale_frag frag[NM_VALE_BATCH];
 	struct nm_vale_pkt pkt[NM_VALE_BATCH];
+	u16 sel[NM_VALE_BATCH];		/* the packets going to one destination */
 	u64 tx_pkts, tx_bytes, drop_bad;
 };
 
