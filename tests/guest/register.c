@@ -198,6 +198,51 @@ static void test_legacy(void)
 	close(fd);
 }
 
+/* Extra buffers (spec §5.6): a chain through the first 4 bytes, freed at close. */
+static void test_extra_and_exclusive(void)
+{
+	struct nmport p, q;
+	struct netmap_ring *r;
+	uint32_t idx, n = 0, inside = 1;
+
+	memset(&p, 0, sizeof(p));
+	p.fd = open("/dev/netmap", O_RDWR);
+	nm_hdr_init(&p.hdr, NETMAP_REQ_REGISTER, "xb{1", &p.reg);
+	p.reg.nr_mode = NR_REG_ALL_NIC;
+	p.reg.nr_extra_bufs = 200;
+	ok(ioctl(p.fd, NIOCCTRL, &p.hdr) == 0 && p.reg.nr_extra_bufs == 200 && nm_map(&p) == 0,
+	   "REGISTER with 200 extra buffers: 200 granted");
+	r = NETMAP_TXRING(p.nifp, 0);
+	for (idx = p.nifp->ni_bufs_head; idx && n < 1000; n++) {
+		char *buf = NETMAP_BUF(r, idx);
+
+		inside &= buf >= (char *)p.mem && buf + r->nr_buf_size <= (char *)p.mem + p.reg.nr_memsize;
+		idx = *(uint32_t *)buf;
+	}
+	ok(n == 200 && inside, "the chain from ni_bufs_head has 200 buffers inside the region, ending in 0");
+	/* Swap one extra buffer into a slot, as applications do, keeping the list consistent. */
+	{
+		uint32_t head = p.nifp->ni_bufs_head, next = *(uint32_t *)NETMAP_BUF(r, head);
+
+		*(uint32_t *)NETMAP_BUF(r, r->slot[0].buf_idx) = next;
+		p.nifp->ni_bufs_head = r->slot[0].buf_idx;
+		r->slot[0].buf_idx = head;
+		r->slot[0].flags = NS_BUF_CHANGED;
+		ok(ioctl(p.fd, NIOCTXSYNC) == 0, "a slot swapped with an extra buffer syncs");
+	}
+
+	ok(nm_register(&q, "xb{1", NR_REG_ALL_NIC, 0, NR_EXCLUSIVE) == -EBUSY,
+	   "NR_EXCLUSIVE on rings another fd holds: EBUSY");
+	nm_close(&q);
+	nm_close(&p);
+	ok(nm_register(&p, "xb{1", NR_REG_ALL_NIC, 0, NR_EXCLUSIVE) == 0, "NR_EXCLUSIVE once they are free");
+	ok(nm_register(&q, "xb{1", NR_REG_ALL_NIC, 0, 0) == -EBUSY, "then a second fd: EBUSY");
+	nm_close(&q);
+	nm_close(&p);
+	ok(nm_register(&q, "xb{1", NR_REG_ALL_NIC, 0, 0) == 0, "the exclusive mark goes with its fd");
+	nm_close(&q);
+}
+
 static void test_unbound(void)
 {
 	int fd = open("/dev/netmap", O_RDWR);
@@ -217,6 +262,7 @@ int main(void)
 	test_null();
 	test_info();
 	test_legacy();
+	test_extra_and_exclusive();
 	test_unbound();
 	return t_exit();
 }
