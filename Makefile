@@ -162,10 +162,16 @@ demo: all vm-image
 	@tests/demo
 
 PREFIX ?= /usr/local
-install: module
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	install -d $(DESTDIR)$(PREFIX)/include/net
+install: module tools
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	install -d $(DESTDIR)$(PREFIX)/include/net $(DESTDIR)$(PREFIX)/share/man/man4 \
+	  $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/bin
 	install -m 0644 include/net/*.h $(DESTDIR)$(PREFIX)/include/net/
+	install -m 0644 man/*.4 $(DESTDIR)$(PREFIX)/share/man/man4/
+	for t in $(TOOLS); do \
+	  install -m 0755 $(B)/tools/$$t $(DESTDIR)$(PREFIX)/bin/ && \
+	  install -m 0644 tools/$$t/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/; \
+	done
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1
