@@ -65,7 +65,8 @@ $(B)/lib/libnetmap.a: $(LIB_OBJS)
 	$(if $^,ar rcs $@ $^,printf '!<arch>\n' > $@)
 
 $(B)/lib/libnetmap.so: $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libnetmap.so.1 -o $@ $^ -lpthread
+	$(CC) -shared -Wl,-soname,libnetmap.so.1 -o $@.1 $^ -lpthread
+	ln -sf libnetmap.so.1 $@
 
 $(B)/host/lib/%.o: lib/%.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
@@ -92,7 +93,7 @@ $(B)/guest/tools/%: $$(wildcard tools/%/*.c tools/%/*.h) $(LIB_SRCS) $(HDRS) | d
 host-tests: $(HOST_TESTS) $(HOST_CXX_TESTS)
 
 HOST_OBJS := $(patsubst %.c,$(B)/host/obj/%.o,$(CORE_SRCS) tests/host/os_user.c)
-HDRS = $(wildcard core/*.h tests/host/*.h include/net/*.h include/*.h) tests/t.h
+HDRS = $(wildcard core/*.h tests/host/*.h include/net/*.h include/*.h lib/*.h) tests/t.h
 
 $(B)/host/obj/%.o: %.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
@@ -131,6 +132,7 @@ $(B)/bench/micro: bench/host/micro.c $(CORE_SRCS) tests/host/os_user.c $(HDRS) |
 	@mkdir -p $(dir $@)
 	$(CC) $(NM_CFLAGS) -O2 -Icore -o $@ $< $(CORE_SRCS) tests/host/os_user.c -lpthread
 
+
 # --- static programs for the guest ---
 guest-progs: $(GUEST_C_TESTS) $(GUEST_SH_TESTS) $(addprefix $(B)/guest/tools/,$(TOOLS))
 
@@ -162,12 +164,19 @@ demo: all vm-image
 	@tests/demo
 
 PREFIX ?= /usr/local
-install: module tools
+install: module lib tools
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) CONFIG_MODULE_SIG_ALL= modules_install
 	install -d $(DESTDIR)$(PREFIX)/include/net $(DESTDIR)$(PREFIX)/share/man/man4 \
 	  $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/bin
 	install -m 0644 include/net/*.h $(DESTDIR)$(PREFIX)/include/net/
 	install -m 0644 man/*.4 $(DESTDIR)$(PREFIX)/share/man/man4/
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 0644 include/libnetmap.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 $(B)/lib/libnetmap.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(B)/lib/libnetmap.so.1 $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libnetmap.so.1 $(DESTDIR)$(PREFIX)/lib/libnetmap.so
+	sed 's|@PREFIX@|$(PREFIX)|g' lib/libnetmap.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libnetmap.pc
+	for p in lib/*.3; do [ -f "$$p" ] && install -m 0644 $$p $(DESTDIR)$(PREFIX)/share/man/man3/ || true; done
 	for t in $(TOOLS); do \
 	  install -m 0755 $(B)/tools/$$t $(DESTDIR)$(PREFIX)/bin/ && \
 	  install -m 0644 tools/$$t/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/; \

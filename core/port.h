@@ -14,6 +14,7 @@ struct nm_port_req {
 	u64 flags;			/* NR_* */
 	u32 rings[NM_DIRS];		/* wanted NIC rings of a port created now (0: default) */
 	u32 slots[NM_DIRS];		/* wanted slots per ring (0: default) */
+	u32 host_rings[NM_DIRS];	/* wanted host rings of a device port not yet open (0: 1) */
 	u32 extra_bufs;
 	struct nm_mem *mem;		/* the allocator named by nr_mem_id, or NULL */
 	bool may_create;		/* REGISTER and info requests may create ports; lookups may not */

@@ -186,6 +186,7 @@ int nm_file_register(struct nm_file *nf, struct nm_ctrl_req *req)
 		.flags = reg->nr_flags,
 		.rings = { reg->nr_tx_rings, reg->nr_rx_rings },
 		.slots = { reg->nr_tx_slots, reg->nr_rx_slots },
+		.host_rings = { reg->nr_host_tx_rings, reg->nr_host_rx_rings },
 		.extra_bufs = reg->nr_extra_bufs,
 		.may_create = true,
 	};

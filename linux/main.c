@@ -31,6 +31,7 @@
 #include "../core/file.h"
 #include "../core/mem.h"
 #include "../core/vale.h"
+#include "generic.h"
 
 static atomic_t nm_open_files = ATOMIC_INIT(0);
 
@@ -214,14 +215,19 @@ static int __init nm_module_init(void)
 		err = -ENOMEM;
 		goto fini_vale;
 	}
+	err = nm_generic_init();
+	if (err)
+		goto remove_proc;
 	err = misc_register(&nm_miscdev);
 	if (err) {
 		pr_err("netmap: cannot register /dev/netmap (error %d)\n", err);
-		goto remove_proc;
+		goto fini_generic;
 	}
 	pr_info("netmap: loaded, /dev/netmap ready\n");
 	return 0;
 
+fini_generic:
+	nm_generic_fini();
 remove_proc:
 	remove_proc_entry("netmap_vale", NULL);
 fini_vale:
@@ -235,6 +241,7 @@ static void __exit nm_module_exit(void)
 	long leaked;
 
 	misc_deregister(&nm_miscdev);
+	nm_generic_fini();
 	remove_proc_entry("netmap_vale", NULL);
 	nm_vale_fini();
 	nm_mem_global_fini();

@@ -1,0 +1,134 @@
+/*
+ * linux/generic.h - the generic (emulated) adapter's shared state: any Linux net_device in netmap
+ * mode through its unmodified driver (spec §7.6), plus its host-stack rings (spec §7.7).
+ *
+ * The adapter is split by concept:
+ *   generic.c     lifetime: lookup by name, geometry, switching rings into and out of netmap mode
+ *                 (which is when the kernel hooks are installed and removed), device removal
+ *                 (netdevice notifier), counters in /proc/netmap_generic, module init/exit;
+ *   generic_rx.c  frames into netmap: the device's rx handler (NIC RX rings), the netfilter
+ *                 egress hook (stack -> host RX rings), the queues between them and rxsync;
+ *   generic_tx.c  frames out of netmap: NIC TX rings to the driver with completion accounting
+ *                 and backpressure, host TX rings to the stack.
+ *
+ * Locking, outermost first:
+ *   control lock (nm_os_ctrl_lock)  every REGISTER and close, hence ring_fill/ring_drain;
+ *   rtnl                             the adapter list, the device pointer and reference, which
+ *                                    hooks are installed, `dead`.  The netdevice notifier runs
+ *                                    under rtnl and therefore never takes the control lock;
+ *   a queue's spinlock               its skb list and its `active` flag (softirq vs rxsync);
+ *   the kring's busy bit (core)      the per-ring sync state (txsync/rxsync own it).
+ * The data path reads the device through RCU (`dev`), so device removal only has to clear the
+ * pointer and wait for a grace period before it drops its reference.
+ */
+#ifndef NM_LINUX_GENERIC_H
+#define NM_LINUX_GENERIC_H
+
+#include <linux/netdevice.h>
+#include <linux/netfilter.h>
+#include <linux/skbuff.h>
+#include <linux/timer.h>
+
+#include "../core/adapter.h"
+
+/*
+ * Marks on frames netmap itself injects, so that its own hooks never capture them again
+ * (spec §7.6, loop prevention).  The values are the original's, so that tools which know them
+ * keep working.
+ */
+#define NM_PRIO_TO_STACK	0xad86d30fU	/* host TX ring -> stack (rx handler lets it pass) */
+#define NM_PRIO_TO_DRIVER	0xad86d310U	/* NIC TX ring -> driver (egress hook lets it pass) */
+
+/* A queue of captured frames waiting for the rxsync of one RX kring (NIC or host). */
+struct nm_grxq {
+	struct sk_buff_head q;		/* its lock protects the list and `active` */
+	bool active;			/* the kring is in netmap mode: capture for it */
+	u32 limit;			/* at most num_slots frames queued (spec §7.6) */
+	u64 last_wake_ns;		/* generic_mit rate limiting */
+	struct nm_kring *kr;
+	/* counters: drop_full under q.lock, the rest owned by the ring's rxsync */
+	u64 drop_full;
+	u64 drop_big;
+	u64 pkts;
+	u64 bytes;
+};
+
+/*
+ * Completion accounting of one NIC TX ring incarnation.  Every frame in flight holds a
+ * reference (its skb destructor drops it), so this outlives the ring, the adapter and even the
+ * device when a driver or a peer keeps a frame for a while.  `kr` is cleared (RCU) when the ring
+ * leaves netmap mode, after which completions only count.
+ */
+struct nm_gtx_comp {
+	refcount_t ref;			/* the ring's + one per frame in flight */
+	atomic_t done;			/* frames whose skb has been released */
+	u32 sent;			/* frames handed to the driver (published by txsync) */
+	u32 wake_every;			/* wake pollers every this many completions, and at idle */
+	struct nm_kring __rcu *kr;
+};
+
+/* One NIC TX ring. */
+struct nm_gtxr {
+	struct nm_gtx_comp *comp;	/* NULL while the ring is not in netmap mode */
+	u32 *frame_end;			/* per frame in flight (FIFO by `sent`): slot after it */
+	u32 sent, reclaimed;		/* frame counts, owned by txsync */
+	u32 fifo_w, fifo_r;		/* frame_end positions of the next sent / reclaimed */
+	bool active;			/* READ_ONCE by the egress hook */
+	struct timer_list retry;	/* wakes pollers after the device said busy / no memory */
+	struct nm_kring *kr;
+	/* counters, owned by txsync */
+	u64 pkts, bytes;
+	u64 drop_len;			/* shorter than a link header, longer than MTU + header */
+	u64 drop_frags;			/* more than NETMAP_MAX_FRAGS slots */
+	u64 drop_dev;			/* the driver or the stack dropped it */
+	u64 busy;			/* the device queue was full: backpressure, retried */
+	u64 nomem;
+};
+
+struct nm_gna {
+	struct list_head link;		/* nm_gen_list (rtnl) */
+	struct nm_adapter *na;		/* the core adapter; its priv is this */
+	struct net_device __rcu *dev;	/* NULL once the device is gone (rtnl + RCU) */
+	struct net_device *dev_ref;	/* our reference, dropped at unregistration (rtnl) */
+	char ifname[IFNAMSIZ];
+	bool dead;			/* the device was unregistered (rtnl) */
+	bool rx_hooked, tx_hooked;	/* rx handler / egress hook installed (rtnl) */
+	bool offload_warned;		/* the one log line about offloads was written */
+	bool need_sync;			/* destructors may still look at our krings (control) */
+	u32 rx_on;			/* RX krings (NIC + host) in netmap mode (control + rtnl) */
+	u32 nic_rx_on, nic_tx_on;	/* NIC rings in netmap mode (control + rtnl) */
+	u32 rx_buf_size;		/* buffer size when rx_on > 0: MTU changes are checked */
+	struct nf_hook_ops egress;
+	struct nm_grxq *rxq;		/* one per RX kring: NIC rings, then host rings */
+	struct nm_gtxr *txr;		/* one per NIC TX kring */
+	/* host rings */
+	u64 host_tx_pkts;		/* owned by the host txsync */
+	u64 host_tx_drop;
+	atomic64_t host_rx_drop_offload;	/* egress hook */
+	atomic64_t host_rx_drop_closed;		/* NIC TX in netmap mode, host RX ring not */
+};
+
+static inline struct nm_gna *nm_gna(const struct nm_adapter *na)
+{
+	return na->priv;
+}
+
+/* generic_rx.c */
+rx_handler_result_t nm_gen_rx_handler(struct sk_buff **pskb);
+unsigned int nm_gen_egress_hook(void *priv, struct sk_buff *skb, const struct nf_hook_state *st);
+int nm_gen_rxsync(struct nm_kring *kr);
+void nm_grxq_init(struct nm_grxq *rq, struct nm_kring *kr);
+void nm_grxq_set_active(struct nm_grxq *rq, bool active);	/* off also purges */
+
+/* generic_tx.c */
+int nm_gen_txsync(struct nm_kring *kr);
+int nm_gtxr_start(struct nm_gna *g, struct nm_gtxr *t, struct nm_kring *kr);
+void nm_gtxr_stop(struct nm_gna *g, struct nm_gtxr *t);
+/* Waits (sleeping) until no frame sent by netmap is in flight any more: module unload. */
+void nm_gen_tx_drain_all(void);
+
+/* generic.c: module init/exit (linux/main.c) */
+int nm_generic_init(void);
+void nm_generic_fini(void);
+
+#endif /* NM_LINUX_GENERIC_H */

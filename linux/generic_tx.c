@@ -1,0 +1,346 @@
+/*
+ * linux/generic_tx.c - frames out of netmap through the generic adapter (spec §7.6 TX, §7.7 host
+ * TX ring -> stack).  This file owns the TX rings' data path and the accounting of frames in
+ * flight.
+ *
+ * NIC TX ring: txsync turns each packet in [hwcur, head) (one or several NS_MOREFRAG slots) into
+ * one skb, copied, and hands it to the driver with __dev_direct_xmit on the ring's queue.  Why
+ * that call rather than dev_queue_xmit: it sends on exactly the queue we name, it bypasses the
+ * qdisc (which would drop when full) and reports a full device queue as NETDEV_TX_BUSY, which we
+ * turn into backpressure (hwcur stays, the application sees no new space), and it bypasses the
+ * egress hook, so the host-ring capture (generic_rx.c) never sees netmap's own frames.
+ *
+ * Completion: the slots' data is copied, so the buffers could be reused at once, but tail moves
+ * only as the device releases the frames: that is what paces the application to the device.  Each
+ * skb gets a destructor (the kernel's one completion signal that every driver honours: it runs
+ * when the driver, or whoever the driver passed the frame to, frees it) that counts completions
+ * in a small refcounted object (struct nm_gtx_comp) rather than in the ring, because a frame can
+ * outlive its ring, its adapter and its device.  txsync turns the count into hwtail through a FIFO
+ * of where each frame in flight ends.  Pollers are woken every quarter ring of completions and
+ * when the last frame in flight completes; a short timer covers "busy with nothing in flight".
+ *
+ * Host TX ring: each packet becomes an skb received on the device (netif_receive_skb with bottom
+ * halves off, as a driver's NAPI poll would), marked so that our own rx handler lets it through.
+ * The ring is free again at once.
+ */
+#include <linux/delay.h>
+#include <linux/etherdevice.h>
+#include <linux/if_arp.h>
+#include <linux/if_vlan.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+
+#include "generic.h"
+
+/* Frames sent by netmap whose skb is not yet freed, all adapters: module unload waits for 0. */
+static atomic_long_t nm_gen_inflight = ATOMIC_LONG_INIT(0);
+
+static void nm_gtx_comp_put(struct nm_gtx_comp *c)
+{
+	if (refcount_dec_and_test(&c->ref))
+		nm_os_free(c);
+}
+
+/* Runs wherever the skb is freed: process or softirq context. */
+static void nm_gen_tx_destructor(struct sk_buff *skb)
+{
+	struct nm_gtx_comp *c = skb_shinfo(skb)->destructor_arg;
+	struct nm_kring *kr;
+	u32 done;
+
+	rcu_read_lock();
+	done = atomic_inc_return(&c->done);	/* full barrier: pairs with txsync's smp_mb */
+	kr = rcu_dereference(c->kr);
+	if (kr && (done == READ_ONCE(c->sent) || done % c->wake_every == 0))
+		nm_kring_wake(kr);
+	rcu_read_unlock();
+	nm_gtx_comp_put(c);
+	atomic_long_dec(&nm_gen_inflight);	/* last: module unload waits for this */
+}
+
+static void nm_gtxr_retry(struct timer_list *tm)
+{
+	struct nm_gtxr *t = from_timer(t, tm, retry);
+
+	nm_kring_wake(t->kr);
+}
+
+/* The ring enters netmap mode (control lock + rtnl). */
+int nm_gtxr_start(struct nm_gna *g, struct nm_gtxr *t, struct nm_kring *kr)
+{
+	struct nm_gtx_comp *c = nm_os_malloc(sizeof(*c));
+	u32 *fe = nm_os_malloc(sizeof(*fe) * kr->num_slots);
+
+	if (!c || !fe) {
+		nm_os_free(c);
+		nm_os_free(fe);
+		return -ENOMEM;
+	}
+	refcount_set(&c->ref, 1);
+	atomic_set(&c->done, 0);
+	c->wake_every = max_t(u32, 1, kr->num_slots / 4);
+	rcu_assign_pointer(c->kr, kr);
+	t->comp = c;
+	t->frame_end = fe;
+	t->sent = t->reclaimed = 0;
+	t->fifo_w = t->fifo_r = 0;
+	timer_setup(&t->retry, nm_gtxr_retry, 0);
+	return 0;
+}
+
+/* The ring leaves netmap mode.  Frames still in flight keep `comp` alive and only count. */
+void nm_gtxr_stop(struct nm_gna *g, struct nm_gtxr *t)
+{
+	struct nm_gtx_comp *c = t->comp;
+
+	del_timer_sync(&t->retry);
+	RCU_INIT_POINTER(c->kr, NULL);	/* the adapter's dtor waits a grace period */
+	t->comp = NULL;
+	nm_gtx_comp_put(c);
+	nm_os_free(t->frame_end);
+	t->frame_end = NULL;
+}
+
+void nm_gen_tx_drain_all(void)
+{
+	int i;
+
+	for (i = 0; atomic_long_read(&nm_gen_inflight) > 0; i++) {
+		if (i % 500 == 0)
+			pr_info("netmap: unload waits for %ld frames still held by the network stack\n",
+				atomic_long_read(&nm_gen_inflight));
+		msleep(10);
+	}
+	synchronize_net();	/* the last destructor has returned */
+}
+
+/* --- packets in the ring --------------------------------------------------------------------- */
+
+enum nm_gen_pkt_state { NM_PKT_OK, NM_PKT_INCOMPLETE, NM_PKT_TOO_LONG };
+
+/*
+ * Measures the packet starting at slot i (up to head): its end (slot after its last) and its
+ * length.  A slot whose len exceeds the buffer counts as an empty fragment (spec §4.6).
+ */
+static enum nm_gen_pkt_state nm_gen_pkt(struct nm_kring *kr, const struct nm_buf_lut *lut, u32 i,
+					u32 head, u32 *end, u32 *len)
+{
+	struct netmap_slot *slot = kr->ring->slot;
+	u32 nfrags = 0;
+
+	*len = 0;
+	while (i != head) {
+		u16 flags = READ_ONCE(slot[i].flags);
+		u32 l = READ_ONCE(slot[i].len);
+
+		if (unlikely(l > lut->size)) {
+			kr->bad_slots++;
+			l = 0;
+		}
+		*len += l;
+		i = nm_next(i, kr->num_slots);
+		nfrags++;
+		if (!(flags & NS_MOREFRAG)) {
+			*end = i;
+			return NM_PKT_OK;
+		}
+		if (nfrags == NETMAP_MAX_FRAGS) {
+			*end = i;
+			return NM_PKT_TOO_LONG;
+		}
+	}
+	return NM_PKT_INCOMPLETE;	/* held back until the application completes it */
+}
+
+/* Copies the packet's slots [i, end) into skb. */
+static void nm_gen_pkt_copy(struct nm_kring *kr, const struct nm_buf_lut *lut, u32 i, u32 end,
+			    struct sk_buff *skb)
+{
+	struct netmap_slot *slot = kr->ring->slot;
+
+	for (; i != end; i = nm_next(i, kr->num_slots)) {
+		u32 idx = READ_ONCE(slot[i].buf_idx);
+		u32 l = READ_ONCE(slot[i].len);
+
+		if (unlikely(l > lut->size))
+			l = 0;
+		/* out-of-range indices read the scratch buffer (spec §4.6) */
+		skb_put_data(skb, nm_buf_lut_addr(lut, idx), l);
+	}
+}
+
+/* --- NIC TX ring -> driver ------------------------------------------------------------------ */
+
+/* hwtail from the completions counted so far. */
+static void nm_gen_tx_reclaim(struct nm_kring *kr, struct nm_gtxr *t)
+{
+	struct nm_gtx_comp *c = t->comp;
+	u32 n = kr->num_slots, done, last = 0;
+	bool moved = false;
+
+	WRITE_ONCE(c->sent, t->sent);
+	smp_mb();	/* publish `sent` before reading `done`: pairs with the destructor */
+	done = atomic_read(&c->done);
+	while (t->reclaimed != t->sent && (s32)(done - t->reclaimed) > 0) {
+		last = t->frame_end[t->fifo_r];
+		t->fifo_r = nm_next(t->fifo_r, n);
+		t->reclaimed++;
+		moved = true;
+	}
+	if (t->reclaimed == t->sent)
+		kr->hwtail = nm_prev(kr->hwcur, n);	/* nothing in flight */
+	else if (moved)
+		kr->hwtail = nm_prev(last, n);
+}
+
+static int nm_gen_nic_txsync(struct nm_gna *g, struct nm_kring *kr)
+{
+	struct nm_gtxr *t = &g->txr[kr->ring_id];
+	struct nm_gtx_comp *c = t->comp;
+	const struct nm_buf_lut *lut = nm_mem_lut(kr->na->mem);
+	u32 n = kr->num_slots, head = kr->rhead, i = kr->hwcur;
+	u32 minlen, maxlen, end, len;
+	struct net_device *dev;
+	bool retry = false;
+	u16 q;
+
+	rcu_read_lock();
+	dev = rcu_dereference(g->dev);
+	if (unlikely(!dev)) {
+		rcu_read_unlock();
+		WRITE_ONCE(kr->stopped, true);
+		return -EIO;
+	}
+	minlen = max_t(u32, dev->hard_header_len, 1);
+	maxlen = dev->mtu + dev->hard_header_len + VLAN_HLEN;
+	q = kr->ring_id < dev->real_num_tx_queues ? kr->ring_id :
+		kr->ring_id % dev->real_num_tx_queues;
+	while (i != head) {
+		enum nm_gen_pkt_state st = nm_gen_pkt(kr, lut, i, head, &end, &len);
+		struct sk_buff *skb;
+		int rc;
+
+		if (st == NM_PKT_INCOMPLETE)
+			break;
+		if (unlikely(st == NM_PKT_TOO_LONG)) {
+			t->drop_frags++;
+			i = end;
+			continue;
+		}
+		if (unlikely(len < minlen || len > maxlen)) {
+			t->drop_len++;	/* never handed to the driver: the slots are free again */
+			i = end;
+			continue;
+		}
+		skb = alloc_skb(LL_RESERVED_SPACE(dev) + len + dev->needed_tailroom,
+				GFP_ATOMIC | __GFP_NOWARN);
+		if (unlikely(!skb)) {
+			t->nomem++;
+			retry = true;
+			break;
+		}
+		skb_reserve(skb, LL_RESERVED_SPACE(dev));
+		nm_gen_pkt_copy(kr, lut, i, end, skb);
+		skb->dev = dev;
+		skb->priority = NM_PRIO_TO_DRIVER;
+		skb_reset_mac_header(skb);
+		skb_set_network_header(skb, dev->hard_header_len);
+		skb->protocol = dev_parse_header_protocol(skb);
+		skb->ip_summed = CHECKSUM_NONE;
+
+		refcount_inc(&c->ref);
+		atomic_long_inc(&nm_gen_inflight);
+		skb_shinfo(skb)->destructor_arg = c;
+		skb->destructor = nm_gen_tx_destructor;
+		t->frame_end[t->fifo_w] = end;
+
+		rc = __dev_direct_xmit(skb, q);
+		if (unlikely(rc == NETDEV_TX_BUSY)) {
+			/* Still ours: take it back unsent; hwcur stays here (backpressure). */
+			skb->destructor = NULL;
+			kfree_skb(skb);
+			refcount_dec(&c->ref);	/* the ring's own reference remains */
+			atomic_long_dec(&nm_gen_inflight);
+			t->busy++;
+			retry = true;
+			break;
+		}
+		t->fifo_w = nm_next(t->fifo_w, n);
+		t->sent++;
+		if (likely(rc == NETDEV_TX_OK)) {
+			t->pkts++;
+			t->bytes += len;
+		} else {
+			t->drop_dev++;	/* freed already: its completion has been counted */
+		}
+		i = end;
+	}
+	rcu_read_unlock();
+	kr->hwcur = i;
+	nm_gen_tx_reclaim(kr, t);
+	if (unlikely(retry))
+		mod_timer(&t->retry, jiffies + 1);
+	return 0;
+}
+
+/* --- host TX ring -> stack ------------------------------------------------------------------- */
+
+static int nm_gen_host_txsync(struct nm_gna *g, struct nm_kring *kr)
+{
+	const struct nm_buf_lut *lut = nm_mem_lut(kr->na->mem);
+	u32 head = kr->rhead, i = kr->hwcur, end, len;
+	struct net_device *dev;
+
+	rcu_read_lock();
+	dev = rcu_dereference(g->dev);
+	if (unlikely(!dev)) {
+		rcu_read_unlock();
+		WRITE_ONCE(kr->stopped, true);
+		return -EIO;
+	}
+	local_bh_disable();	/* the stack's receive path expects softirq context */
+	while (i != head) {
+		enum nm_gen_pkt_state st = nm_gen_pkt(kr, lut, i, head, &end, &len);
+		struct sk_buff *skb;
+
+		if (st == NM_PKT_INCOMPLETE)
+			break;
+		if (unlikely(st == NM_PKT_TOO_LONG || len < ETH_HLEN || len > 65535)) {
+			g->host_tx_drop++;
+			i = end;
+			continue;
+		}
+		skb = __netdev_alloc_skb_ip_align(dev, len, GFP_ATOMIC | __GFP_NOWARN);
+		if (unlikely(!skb)) {
+			g->host_tx_drop++;	/* the ring is free at once: no retry */
+			i = end;
+			continue;
+		}
+		nm_gen_pkt_copy(kr, lut, i, end, skb);
+		if (dev->type == ARPHRD_ETHER) {
+			skb->protocol = eth_type_trans(skb, dev);
+		} else {
+			skb->dev = dev;
+			skb_reset_mac_header(skb);
+			skb->protocol = dev_parse_header_protocol(skb);
+		}
+		skb->priority = NM_PRIO_TO_STACK;
+		netif_receive_skb(skb);
+		g->host_tx_pkts++;
+		i = end;
+	}
+	local_bh_enable();
+	rcu_read_unlock();
+	kr->hwcur = i;
+	kr->hwtail = nm_prev(i, kr->num_slots);	/* free again at once (spec §7.7) */
+	return 0;
+}
+
+int nm_gen_txsync(struct nm_kring *kr)
+{
+	struct nm_gna *g = nm_gna(kr->na);
+
+	if (kr->is_host)
+		return nm_gen_host_txsync(g, kr);
+	return nm_gen_nic_txsync(g, kr);
+}
