@@ -19,12 +19,13 @@
  * packets sent to an end nobody has open stay queued.  The pipe holds one reference on each end;
  * when a put leaves only those, nm_pipe_orphaned tears the pipe down.
  *
- * The parent is the port named before the brace.  Until devices and VALE ports exist in this
- * build, every parent is an implicit one created on first use (the spec's auto-deleting
- * persistent port, minus its Linux interface): it owns a private region sized for two pipes and
- * disappears with its last pipe.
+ * The parent is the port named before the brace: a device, a VALE port, ... whose region the
+ * pipes share, so that they can swap buffers with it.  When no port has that name, an implicit
+ * parent is created on first use (the spec's auto-deleting persistent port, minus its Linux
+ * interface): it owns a private region sized for two pipes and disappears with its last pipe.
  */
 #include "port.h"
+#include "vale.h"
 
 #define NM_PIPES_PER_PARENT	64
 #define NM_PIPE_MAX_RINGS	256
@@ -42,6 +43,7 @@ struct nm_pipe {
 struct nm_pipe_parent {
 	struct nm_pipe_parent *next;
 	char name[NETMAP_REQ_IFNAMSIZ];
+	struct nm_adapter *na;		/* the parent port (one reference), or NULL if implicit */
 	struct nm_mem *mem;		/* one reference */
 	u32 slots;			/* default slots of its pipes */
 	struct nm_pipe *pipes[NM_PIPES_PER_PARENT];
@@ -155,6 +157,8 @@ static void nm_pipe_parent_put(struct nm_pipe_parent *parent)
 		}
 	}
 	nm_mem_put(parent->mem);
+	if (parent->na)
+		nm_adapter_put(parent->na);
 	nm_os_free(parent);
 }
 
@@ -308,8 +312,24 @@ free_pipe:
 	return ERR_PTR(err);
 }
 
-/* The implicit parent named `name`, created on first use (see the top of this file). */
-static struct nm_pipe_parent *nm_pipe_parent_get(const char *name)
+static struct nm_pipe_parent *nm_pipe_parent_alloc(const char *name, struct nm_mem *mem,
+						   struct nm_adapter *na, u32 slots)
+{
+	struct nm_pipe_parent *parent = nm_os_malloc(sizeof(*parent));
+
+	if (!parent)
+		return NULL;
+	strscpy(parent->name, name, sizeof(parent->name));
+	parent->mem = mem;
+	parent->na = na;
+	parent->slots = slots;
+	parent->next = nm_pipe_parents;
+	nm_pipe_parents = parent;
+	return parent;
+}
+
+/* The implicit parent (see the top of this file): a private region sized for two pipes. */
+static struct nm_pipe_parent *nm_pipe_parent_implicit(const char *name)
 {
 	struct nm_mem_priv_req mreq = {
 		.tx_rings = 1, .rx_rings = 1,
@@ -317,27 +337,51 @@ static struct nm_pipe_parent *nm_pipe_parent_get(const char *name)
 		.npipes = 2,
 	};
 	struct nm_pipe_parent *parent;
+	struct nm_mem *mem;
+
+	/* The spec's implicit parent is a Linux interface: its name rules apply. */
+	if (strncmp(name, "vale", 4) == 0 || strlen(name) >= 16)
+		return ERR_PTR(-ENXIO);
+	mem = nm_mem_private_new(&mreq);
+	if (IS_ERR(mem))
+		return ERR_CAST(mem);
+	parent = nm_pipe_parent_alloc(name, mem, NULL, NM_PIPE_DEFAULT_SLOTS);
+	if (!parent) {
+		nm_mem_put(mem);
+		return ERR_PTR(-ENOMEM);
+	}
+	return parent;
+}
+
+/*
+ * The parent named `name` (spec §7.3): an existing port resolved by its full name (a device, a
+ * persistent or ephemeral VALE port, ...), whose region the pipes share; or, when no port has
+ * that name, an implicit one.
+ */
+static struct nm_pipe_parent *nm_pipe_parent_get(const char *name)
+{
+	struct nm_port_req preq = { .name = name, .mode = NR_REG_ALL_NIC, .may_create = false };
+	struct nm_pipe_parent *parent;
+	struct nm_adapter *na;
 
 	for (parent = nm_pipe_parents; parent; parent = parent->next)
 		if (strcmp(parent->name, name) == 0)
 			return parent;
-	/* The spec's implicit parent is a Linux interface: its name rules apply. */
-	if (strncmp(name, "vale", 4) == 0 || strlen(name) >= 16)
-		return ERR_PTR(-ENXIO);
-	parent = nm_os_malloc(sizeof(*parent));
-	if (!parent)
-		return ERR_PTR(-ENOMEM);
-	parent->mem = nm_mem_private_new(&mreq);
-	if (IS_ERR(parent->mem)) {
-		long err = PTR_ERR(parent->mem);
-
-		nm_os_free(parent);
-		return ERR_PTR(err);
+	na = nm_port_lookup(&preq);
+	if (IS_ERR(na))
+		return PTR_ERR(na) == -ENXIO ? nm_pipe_parent_implicit(name) : ERR_CAST(na);
+	/* A persistent port on a switch answers to valeX:NAME, not NAME: it is attached. */
+	if (strcmp(na->name, name) != 0 && !nm_is_vale_name(name)) {
+		nm_adapter_put(na);
+		return ERR_PTR(-EBUSY);
 	}
-	strscpy(parent->name, name, sizeof(parent->name));
-	parent->slots = NM_PIPE_DEFAULT_SLOTS;
-	parent->next = nm_pipe_parents;
-	nm_pipe_parents = parent;
+	nm_mem_get(na->mem);
+	parent = nm_pipe_parent_alloc(name, na->mem, na, na->num_slots[NM_TX]);
+	if (!parent) {
+		nm_mem_put(na->mem);
+		nm_adapter_put(na);
+		return ERR_PTR(-ENOMEM);
+	}
 	return parent;
 }
 

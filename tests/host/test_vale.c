@@ -461,6 +461,38 @@ static void test_persistent(void)
 	ok(ctrl(NETMAP_REQ_VALE_DELIF, "lo", NULL) == -EINVAL, "DELIF of a device that is not ours: EINVAL");
 }
 
+/* A pipe's parent is resolved as a port first: pipes share the region of a VALE port. */
+static void test_pipe_parents(void)
+{
+	struct nmreq_vale_newif nif = { 0 };
+	struct nmreq_vale_attach att = { .reg = { .nr_mode = NR_REG_ALL_NIC } };
+	struct nmreq_vale_detach det = { 0 };
+	struct app v, m, p;
+
+	app_open(&v, "vale6:p", NR_REG_ALL_NIC, 0, 0, 0, 0);
+	ok(app_open(&m, "vale6:p{1", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0 &&
+	   m.reg.nr_mem_id == v.reg.nr_mem_id && strcmp(m.nifp->ni_name, "vale6:p{1") == 0,
+	   "a pipe on an ephemeral VALE port lives in that port's region");
+	app_close(&m);
+	app_close(&v);
+	ok(app_open(&m, "vale6:gone{1", NR_REG_ALL_NIC, 0, 0, 0, 0) == -ENXIO,
+	   "a pipe on a VALE port that does not exist: ENXIO");
+	app_close(&m);
+
+	ctrl(NETMAP_REQ_VALE_NEWIF, "vp9", &nif);
+	ctrl(NETMAP_REQ_VALE_ATTACH, "vale6:vp9", &att);
+	ok(app_open(&m, "vp9{1", NR_REG_ALL_NIC, 0, 0, 0, 0) == -EBUSY,
+	   "a pipe on a persistent port attached to a switch: EBUSY");
+	app_close(&m);
+	ctrl(NETMAP_REQ_VALE_DETACH, "vale6:vp9", &det);
+	app_open(&p, "vp9", NR_REG_ALL_NIC, 0, 0, 0, 0);
+	ok(app_open(&m, "vp9{1", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0 && m.reg.nr_mem_id == nif.nr_mem_id &&
+	   m.reg.nr_mem_id == p.reg.nr_mem_id, "a pipe on a persistent port shares its region");
+	app_close(&m);
+	app_close(&p);
+	ok(ctrl(NETMAP_REQ_VALE_DELIF, "vp9", NULL) == 0, "the parent can be removed once its pipes are gone");
+}
+
 int main(void)
 {
 	long base;
@@ -476,6 +508,7 @@ int main(void)
 	test_parallel_senders();
 	test_vnet_hdr();
 	test_persistent();
+	test_pipe_parents();
 	ok(nm_os_live_objects() == base, "no object leaked (switches, ports, regions)");
 	nm_vale_fini();
 	nm_mem_global_fini();
