@@ -521,9 +521,10 @@ static int nm_gen_show(struct seq_file *m, void *v)
 			tx_busy += READ_ONCE(t->busy);
 			tx_nomem += READ_ONCE(t->nomem);
 		}
-		seq_printf(m, "%s%s rx_pkts %llu rx_bytes %llu rx_drop_full %llu rx_drop_big %llu tx_pkts %llu tx_bytes %llu tx_drop_len %llu tx_drop_frags %llu tx_drop_dev %llu tx_busy %llu tx_nomem %llu host_rx_pkts %llu host_rx_drop_full %llu host_rx_drop_offload %llu host_rx_drop_closed %llu host_tx_pkts %llu host_tx_drop %llu\n",
+		seq_printf(m, "%s%s rx_pkts %llu rx_bytes %llu rx_drop_full %llu rx_drop_big %llu tx_pkts %llu tx_bytes %llu tx_drop_len %llu tx_drop_frags %llu tx_drop_dev %llu tx_busy %llu tx_nomem %llu rx_drop_offload %llu host_rx_pkts %llu host_rx_drop_full %llu host_rx_drop_offload %llu host_rx_drop_closed %llu host_tx_pkts %llu host_tx_drop %llu\n",
 			   g->ifname, g->dead ? " (gone)" : "", rx_pkts, rx_bytes, rx_full, rx_big,
-			   tx_pkts, tx_bytes, tx_len, tx_frags, tx_dev, tx_busy, tx_nomem, hrx_pkts,
+			   tx_pkts, tx_bytes, tx_len, tx_frags, tx_dev, tx_busy, tx_nomem,
+			   (u64)atomic64_read(&g->rx_drop_offload), hrx_pkts,
 			   hrx_full, (u64)atomic64_read(&g->host_rx_drop_offload),
 			   (u64)atomic64_read(&g->host_rx_drop_closed), READ_ONCE(g->host_tx_pkts),
 			   READ_ONCE(g->host_tx_drop));

@@ -105,6 +105,7 @@ struct nm_gna {
 	u64 host_tx_pkts;		/* owned by the host txsync */
 	u64 host_tx_drop;
 	atomic64_t host_rx_drop_offload;	/* egress hook */
+	atomic64_t rx_drop_offload;	/* NIC RX frames whose checksum could not be completed */
 	atomic64_t host_rx_drop_closed;		/* NIC TX in netmap mode, host RX ring not */
 };
 

@@ -119,6 +119,17 @@ rx_handler_result_t nm_gen_rx_handler(struct sk_buff **pskb)
 	if (!skb)
 		return RX_HANDLER_CONSUMED;
 	*pskb = skb;
+	/*
+	 * A frame from a virtual device (veth, tun) may arrive with its checksum left for a device
+	 * to finish (CHECKSUM_PARTIAL).  In a netmap ring nobody would finish it, and a program that
+	 * passes it on (to the host ring, to another port) would deliver a corrupt frame: finish it
+	 * here, in software.
+	 */
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) {
+		atomic64_inc(&g->rx_drop_offload);
+		kfree_skb(skb);
+		return RX_HANDLER_CONSUMED;
+	}
 	if (!nm_grxq_enqueue(rq, skb, skb->data - skb_mac_header(skb)))
 		return RX_HANDLER_PASS;
 	return RX_HANDLER_CONSUMED;
