@@ -453,8 +453,8 @@ struct nmport_d *nmport_clone(struct nmport_d *d)
 
 int nmport_inject(struct nmport_d *d, const void *buf, size_t size)
 {
-	const char *src = buf;
 	uint32_t k, nrings, ri;
+	int done;
 
 	if (!d->mmap_done || d->first_tx_ring > d->last_tx_ring)
 		return 0;
@@ -462,36 +462,19 @@ int nmport_inject(struct nmport_d *d, const void *buf, size_t size)
 	ri = d->cur_tx_ring;
 	for (k = 0; k < nrings; k++, ri = ri >= d->last_tx_ring ? d->first_tx_ring : ri + 1) {
 		struct netmap_ring *ring;
-		size_t left = size, bufsize, need;
-		uint32_t i;
 
 		if (ri < d->first_tx_ring || ri > d->last_tx_ring)
 			ri = d->first_tx_ring;
 		if (d->nifp->ring_ofs[ri] == 0)
 			continue;
 		ring = NETMAP_TXRING(d->nifp, ri);
-		bufsize = ring->nr_buf_size;
-		need = size ? (size + bufsize - 1) / bufsize : 1;
-		if (need > NETMAP_MAX_FRAGS) {
+		done = nm_ring_inject_(ring, buf, size);
+		if (done < 0) {
 			errno = EMSGSIZE;	/* would never fit: no packet has more slots */
 			return 0;
 		}
-		if (nm_ring_space(ring) < need)
+		if (done == 0)
 			continue;
-		for (i = ring->cur;; i = nm_ring_next(ring, i)) {
-			struct netmap_slot *slot = &ring->slot[i];
-			size_t n = left < bufsize ? left : bufsize;
-
-			memcpy(NETMAP_BUF(ring, slot->buf_idx), src, n);
-			slot->len = (uint16_t)n;
-			left -= n;
-			src += n;
-			slot->flags = (uint16_t)((slot->flags & NS_BUF_CHANGED) |
-						 (left ? NS_MOREFRAG : 0));
-			if (!left)
-				break;
-		}
-		ring->head = ring->cur = nm_ring_next(ring, i);
 		d->cur_tx_ring = (uint16_t)ri;
 		return (int)size;
 	}

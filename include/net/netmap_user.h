@@ -188,6 +188,41 @@ nm_pkt_copy(const void *_src, void *_dst, int l)
  * functions that walk rings still skip entries that are 0 (unbound), so a
  * TX-only binding never makes them touch a ring that is not there.
  */
+/*
+ * Copies one packet of `size` bytes into `ring` at cur, split over as many slots as its buffers
+ * require (NS_MOREFRAG on all but the last), and advances head and cur past it.  Returns 1, or 0
+ * when the ring has no room, or -1 when the packet would need more than NETMAP_MAX_FRAGS slots.
+ * No system call.  The one implementation behind nmport_inject() and the legacy nm_inject().
+ */
+static inline int
+nm_ring_inject_(struct netmap_ring *ring, const void *buf, size_t size)
+{
+	const char *src = (const char *)buf;
+	size_t left = size, bsize = ring->nr_buf_size;
+	size_t need = size ? (size + bsize - 1) / bsize : 1;
+	uint32_t i;
+
+	if (need > NETMAP_MAX_FRAGS)
+		return -1;
+	if (nm_ring_space(ring) < need)
+		return 0;
+	for (i = ring->cur;; i = nm_ring_next(ring, i)) {
+		struct netmap_slot *slot = &ring->slot[i];
+		size_t l = left < bsize ? left : bsize;
+
+		memcpy(NETMAP_BUF(ring, slot->buf_idx), src, l);
+		slot->len = (uint16_t)l;
+		left -= l;
+		src += l;
+		slot->flags = (uint16_t)((slot->flags & NS_BUF_CHANGED) |
+					 (left ? NS_MOREFRAG : 0));
+		if (!left)
+			break;
+	}
+	ring->head = ring->cur = nm_ring_next(ring, i);
+	return 1;
+}
+
 #ifdef NETMAP_WITH_LIBS
 
 #include <errno.h>
@@ -651,8 +686,8 @@ nm_legacy_rxring_(const struct nm_desc *d, uint32_t i)
 NM_LEGACY_FN int
 nm_inject(struct nm_desc *d, const void *buf, size_t size)
 {
-	const char *src = (const char *)buf;
 	uint32_t k, n, ri;
+	int done;
 
 	if (!d->nifp || d->first_tx_ring > d->last_tx_ring)
 		return 0;
@@ -661,34 +696,17 @@ nm_inject(struct nm_desc *d, const void *buf, size_t size)
 	for (k = 0; k < n; k++, ri = ri >= d->last_tx_ring ?
 				     d->first_tx_ring : ri + 1) {
 		struct netmap_ring *ring;
-		size_t left = size, bsize, need;
-		uint32_t i;
 
 		if (ri < d->first_tx_ring || ri > d->last_tx_ring)
 			ri = d->first_tx_ring;
 		ring = nm_legacy_txring_(d, ri);
 		if (!ring)
 			continue;
-		bsize = ring->nr_buf_size;
-		need = size ? (size + bsize - 1) / bsize : 1;
-		if (need > NETMAP_MAX_FRAGS)
+		done = nm_ring_inject_(ring, buf, size);
+		if (done < 0)
 			return 0;
-		if (nm_ring_space(ring) < need)
+		if (done == 0)
 			continue;
-		for (i = ring->cur;; i = nm_ring_next(ring, i)) {
-			struct netmap_slot *slot = &ring->slot[i];
-			size_t l = left < bsize ? left : bsize;
-
-			memcpy(NETMAP_BUF(ring, slot->buf_idx), src, l);
-			slot->len = (uint16_t)l;
-			left -= l;
-			src += l;
-			slot->flags = (uint16_t)((slot->flags & NS_BUF_CHANGED) |
-						 (left ? NS_MOREFRAG : 0));
-			if (!left)
-				break;
-		}
-		ring->head = ring->cur = nm_ring_next(ring, i);
 		d->cur_tx_ring = (uint16_t)ri;
 		return (int)size;
 	}
