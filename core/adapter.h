@@ -60,6 +60,12 @@ struct nm_adapter {
 	void *priv;			/* the port type's state */
 };
 
+/* A requested ring or slot count: 0 asks for the default, more than max is clamped to max. */
+static inline u32 nm_geom(u32 requested, u32 dflt, u32 max)
+{
+	return requested == 0 ? dflt : requested > max ? max : requested;
+}
+
 /* All rings of direction d, NIC then host. */
 static inline u32 nm_adapter_all_rings(const struct nm_adapter *na, enum nm_dir d)
 {

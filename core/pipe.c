@@ -215,11 +215,6 @@ static const struct nm_adapter_ops nm_pipe_ops = {
 
 /* --- creation ----------------------------------------------------------------------------- */
 
-static u32 nm_pipe_clamp(u32 v, u32 dflt, u32 max)
-{
-	return v == 0 ? dflt : v > max ? max : v;
-}
-
 /* Connects ring k of `a`'s direction d to ring k of `b`'s opposite direction, and creates every
  * ring: the pipe itself is their first user, for its whole life. */
 static int nm_pipe_connect(struct nm_pipe *p)
@@ -274,8 +269,8 @@ static struct nm_pipe *nm_pipe_create(struct nm_pipe_parent *parent, const char 
 	}
 	/* The end being opened gets the requested geometry; the other mirrors it. */
 	for (d = 0; d < NM_DIRS; d++) {
-		rings[opened][d] = nm_pipe_clamp(req->rings[d], 1, NM_PIPE_MAX_RINGS);
-		slots[opened][d] = nm_pipe_clamp(req->slots[d], parent->slots, NM_PIPE_MAX_SLOTS);
+		rings[opened][d] = nm_geom(req->rings[d], 1, NM_PIPE_MAX_RINGS);
+		slots[opened][d] = nm_geom(req->slots[d], parent->slots, NM_PIPE_MAX_SLOTS);
 		rings[!opened][!d] = rings[opened][d];
 		slots[!opened][!d] = slots[opened][d];
 	}

@@ -207,11 +207,6 @@ const struct nm_adapter_ops nm_vale_ops = {
 	.dtor = nm_vale_dtor,
 };
 
-static u32 nm_clamp(u32 v, u32 dflt, u32 max)
-{
-	return v == 0 ? dflt : v > max ? max : v;
-}
-
 /* A VALE port on no switch yet, with the spec's geometry limits (§7.2) in its own private region,
  * or in `mem` when given. */
 struct nm_adapter *nm_vale_port_create(const char *name, const u32 req_rings[NM_DIRS],
@@ -225,8 +220,8 @@ struct nm_adapter *nm_vale_port_create(const char *name, const u32 req_rings[NM_
 	int d;
 
 	for (d = 0; d < NM_DIRS; d++) {
-		rings[d] = nm_clamp(req_rings[d], 1, NM_VALE_MAX_RINGS);
-		slots[d] = nm_clamp(req_slots[d], NM_VALE_DEFAULT_SLOTS, NM_VALE_MAX_SLOTS);
+		rings[d] = nm_geom(req_rings[d], 1, NM_VALE_MAX_RINGS);
+		slots[d] = nm_geom(req_slots[d], NM_VALE_DEFAULT_SLOTS, NM_VALE_MAX_SLOTS);
 	}
 	if (mem) {
 		nm_mem_get(mem);
