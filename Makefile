@@ -132,6 +132,32 @@ $(B)/bench/micro: bench/host/micro.c $(CORE_SRCS) tests/host/os_user.c $(HDRS) |
 	@mkdir -p $(dir $@)
 	$(CC) $(NM_CFLAGS) -O2 -Icore -o $@ $< $(CORE_SRCS) tests/host/os_user.c -lpthread
 
+# --- guest benchmarks (bench/): `make bench` (about 10 minutes), `make bench-smoke` (seconds) ---
+# bench/*.c are built static into $(B)/guest/tools/bench/ with bench/scenarios, so the guest image
+# has them under /usr/local/bin/bench/.  xsk (AF_XDP) links Debian's libxdp and libbpf statically.
+# bench/run and bench/smoke boot one guest each through vm/run; bench/README.md explains the method.
+BENCH_PROGS := $(patsubst bench/%.c,$(B)/guest/tools/bench/%,$(wildcard bench/*.c))
+BENCH_SRCS_nmping = $(LIB_SRCS)
+BENCH_LIBS_xsk = -lxdp -lbpf -lelf -lz -lzstd
+.PHONY: bench bench-smoke bench-progs
+bench-progs: $(BENCH_PROGS) $(B)/guest/tools/bench/scenarios
+
+$(B)/guest/tools/bench/%: bench/%.c bench/bench.h $(LIB_SRCS) $(HDRS) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(NM_CFLAGS) -static -o $@ $< $(BENCH_SRCS_$*) -lpthread $(BENCH_LIBS_$*)
+
+$(B)/guest/tools/bench/scenarios: bench/scenarios
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+vm-image: bench-progs
+
+bench: vm-image
+	@bench/run
+
+bench-smoke: vm-image
+	@bench/smoke
+# --- end of the benchmark block ---
 
 # --- static programs for the guest ---
 guest-progs: $(GUEST_C_TESTS) $(GUEST_SH_TESTS) $(addprefix $(B)/guest/tools/,$(TOOLS))
