@@ -175,6 +175,10 @@ void nm_kring_unuse(struct nm_kring *kr)
 
 void nm_kring_wake(struct nm_kring *kr)
 {
+	void (*notify)(void *arg) = READ_ONCE(kr->notify);
+
+	if (notify)
+		notify(READ_ONCE(kr->notify_arg));
 	nm_os_waitq_wake(&kr->wq);
 	nm_os_waitq_wake(&kr->na->dir_wq[kr->dir]);
 }

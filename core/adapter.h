@@ -52,6 +52,7 @@ struct nm_adapter {
 
 	int refcount;			/* control lock */
 	u32 bindings;			/* file descriptors bound to this adapter (control lock) */
+	bool kernel_owned;		/* a device on a switch: REGISTER gets EBUSY (control lock) */
 	u16 vnet_hdr_len;
 
 	/* poll() of an fd bound to several rings of one direction sleeps here (spec §4.8). */
@@ -94,6 +95,14 @@ void nm_kring_unuse(struct nm_kring *kr);
 /* Default ring_fill / ring_drain: one fresh buffer per slot, len = buffer size. */
 int nm_kring_fill_bufs(struct nm_kring *kr);
 void nm_kring_free_bufs(struct nm_kring *kr);
+
+/*
+ * The kernel as the user of a ring nobody else binds (a device on a switch): sets head and cur to
+ * `head`, runs the port's sync and publishes tail, like NIOC*SYNC.  The caller holds the ring
+ * (nm_kring_tryget) and knows `head` to be valid: in [hwcur, hwtail] (spec §4.5).  Returns the
+ * sync's 0 or -errno.  (core/sync.c)
+ */
+int nm_kring_kernel_sync(struct nm_kring *kr, u32 head);
 
 /* Wakes whoever polls this ring: its own queue and its adapter's queue for the direction. */
 void nm_kring_wake(struct nm_kring *kr);

@@ -67,6 +67,14 @@ struct nm_kring {
 	u64 bad_slots;			/* slots whose buf_idx or len the kernel had to replace */
 
 	struct nm_os_waitq wq;		/* poll() of an fd bound to just this ring sleeps here */
+	/*
+	 * A kernel user of the ring (a device on a switch, core/vale_nic.c) that wants to hear of
+	 * every wake-up: called by nm_kring_wake, from any context (softirq included), with
+	 * notify_arg.  Set and cleared under the control lock; the clearer must then wait for the
+	 * data path (nm_os_wait_data_path) before freeing notify_arg.
+	 */
+	void (*notify)(void *arg);
+	void *notify_arg;
 	char name[NETMAP_REQ_IFNAMSIZ + 16];	/* "<port> TX0", for log lines */
 };
 

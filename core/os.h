@@ -83,6 +83,24 @@ void nm_os_read_unlock(struct nm_os_rwlock *l);
 void nm_os_write_lock(struct nm_os_rwlock *l);
 void nm_os_write_unlock(struct nm_os_rwlock *l);
 
+/*
+ * Deferred work (struct nm_os_work comes from os_types.h): fn(arg) runs later in process context,
+ * where it may take its time.  A kick from any context (softirq included) makes sure one run
+ * starts after it; kicks that come while a run is pending are merged into it.  nm_os_work_stop
+ * cancels a pending run and waits for a running one; nothing may kick the work after it starts.
+ * A device on a switch forwards its frames in such a run (core/vale_nic.c).
+ */
+void nm_os_work_init(struct nm_os_work *w, void (*fn)(void *arg), void *arg);
+void nm_os_work_kick(struct nm_os_work *w);
+void nm_os_work_stop(struct nm_os_work *w);
+
+/*
+ * Waits until every data-path call that started before it has returned: softirq receive,
+ * transmit completions, timers.  After clearing a pointer such code reads (kring->notify), call
+ * this before freeing what it pointed to.  May sleep.
+ */
+void nm_os_wait_data_path(void);
+
 /* Like nm_os_copy_from_user, but never sleeps (usable under the locks above): a page that is
  * not present counts as a fault.  0 or -EFAULT. */
 int nm_os_copy_from_user_nofault(void *dst, u64 uptr, size_t len);

@@ -207,6 +207,10 @@ int nm_file_register(struct nm_file *nf, struct nm_ctrl_req *req)
 		err = PTR_ERR(na);
 		goto put_mem;
 	}
+	if (na->kernel_owned) {		/* a device on a switch, or its switch port */
+		err = -EBUSY;
+		goto put_adapter;
+	}
 	/* Frames on this port carry a virtio-net header: the application must expect it. */
 	if (na->vnet_hdr_len && !(reg->nr_flags & NR_ACCEPT_VNET_HDR)) {
 		err = -EIO;

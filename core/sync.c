@@ -28,6 +28,19 @@ static enum nm_sync_result nm_kring_sync(struct nm_kring *kr)
 	return valid ? NM_SYNC_OK : NM_SYNC_BAD;
 }
 
+int nm_kring_kernel_sync(struct nm_kring *kr, u32 head)
+{
+	int err;
+
+	WRITE_ONCE(kr->ring->head, head);	/* kept coherent for anyone inspecting the ring */
+	WRITE_ONCE(kr->ring->cur, head);
+	kr->rhead = kr->rcur = head;
+	err = kr->dir == NM_TX ? kr->na->ops->txsync(kr) : kr->na->ops->rxsync(kr);
+	if (!err)
+		nm_kring_finalize(kr);
+	return err;
+}
+
 static enum nm_sync_result nm_kring_try_sync(struct nm_kring *kr)
 {
 	enum nm_sync_result res;

@@ -61,8 +61,10 @@ int nm_vale_delif(const char *ifname);
 int nm_vale_attach(const char *name, struct nmreq_vale_attach *body);
 int nm_vale_detach(const char *name, struct nmreq_vale_detach *body);
 
-/* Module load/unload. */
+/* Module load/unload.  Before unload, nm_vale_detach_devices (under the control lock) gives every
+ * device on a switch back (core/vale_nic.c), while the device adapters still work. */
 void nm_vale_init(void);
+void nm_vale_detach_devices(void);
 void nm_vale_fini(void);
 
 #endif /* NM_CORE_VALE_H */

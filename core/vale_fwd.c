@@ -387,26 +387,31 @@ static void nm_vale_forward(struct nm_vale_port *src, u32 src_ring, struct nm_va
 	}
 }
 
-int nm_vale_txsync(struct nm_kring *kr)
+/*
+ * Forwards the packets in slots [i, head) of kring `src`, on behalf of port vp and its TX ring
+ * `ring` (whose scratch space and counters are used).  `src` is vp's own TX ring for a sender, or
+ * a device's RX ring when a device is on the switch (core/vale_nic.c); the caller holds it.
+ */
+void nm_vale_forward_slots(struct nm_vale_port *vp, u32 ring, struct nm_kring *src, u32 i,
+			   u32 head)
 {
-	struct nm_vale_port *vp = kr->na->priv;
-	struct nm_vale_txq *q = vp->txq[kr->ring_id];
+	struct nm_vale_txq *q = vp->txq[ring];
 	struct nm_bridge *b = READ_ONCE(vp->bdg);
 	u32 batch = READ_ONCE(nm_params.bridge_batch);
-	u32 i = kr->hwcur, head = kr->rhead, npkts, k;
+	u32 npkts, k;
 
 	if (batch == 0 || batch > NM_VALE_BATCH)
 		batch = NM_VALE_BATCH;
 	if (!b)
-		goto consumed;		/* a persistent port on no switch: nowhere to go */
+		return;			/* a persistent port on no switch: nowhere to go */
 	nm_os_read_lock(&b->lock);
 	if (vp->bdg != b) {		/* detached while we were getting the lock */
 		nm_os_read_unlock(&b->lock);
-		goto consumed;
+		return;
 	}
-	q->vnet_hdr = READ_ONCE(kr->na->vnet_hdr_len);	/* stable under the switch lock */
+	q->vnet_hdr = READ_ONCE(vp->na->vnet_hdr_len);	/* stable under the switch lock */
 	while (i != head) {
-		i = nm_vale_collect(kr, q, i, head, batch, &npkts);
+		i = nm_vale_collect(src, q, i, head, batch, &npkts);
 		for (k = 0; k < npkts; k++) {
 			struct nm_vale_pkt *p = &q->pkt[k];
 			bool bad;
@@ -419,10 +424,16 @@ int nm_vale_txsync(struct nm_kring *kr)
 				q->tx_bytes += p->len;
 			}
 		}
-		nm_vale_forward(vp, kr->ring_id, q, npkts);
+		nm_vale_forward(vp, ring, q, npkts);
 	}
 	nm_os_read_unlock(&b->lock);
-consumed:
+}
+
+int nm_vale_txsync(struct nm_kring *kr)
+{
+	u32 head = kr->rhead;
+
+	nm_vale_forward_slots(kr->na->priv, kr->ring_id, kr, kr->hwcur, head);
 	/* Everything was copied or dropped: the whole ring is free again (spec §7.2.8). */
 	kr->hwcur = head;
 	kr->hwtail = nm_prev(head, kr->num_slots);

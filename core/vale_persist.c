@@ -6,8 +6,7 @@
  * It is found as a device (`netmap:NAME`); ATTACH `valeX:NAME` puts it on a switch under the name
  * valeX:NAME, DETACH takes it off again.  Everything here runs under the control lock.
  *
- * Attaching NICs comes with the generic adapter; until then ATTACH of an interface that is not a
- * persistent port answers EOPNOTSUPP with a log line.
+ * ATTACH of any other interface puts the device itself on the switch (core/vale_nic.c).
  */
 #include "vale_priv.h"
 
@@ -135,11 +134,15 @@ int nm_vale_attach(const char *name, struct nmreq_vale_attach *body)
 		goto release;
 	vp = nm_persistent_find(ifname);
 	if (!vp) {
-		err = nm_os_netdev_exists(ifname) ? -EOPNOTSUPP : -EINVAL;
-		if (err == -EOPNOTSUPP)
-			nm_os_log_ratelimited("%s: attaching network interfaces to a switch is not supported by this build yet",
-					      name);
-		goto release;
+		if (!nm_os_netdev_exists(ifname)) {
+			err = -EINVAL;
+			goto release;
+		}
+		err = nm_vale_nic_attach(b, name, ifname, body->reg.nr_mode == NR_REG_NIC_SW,
+					 &body->port_index);
+		if (err)
+			goto release;
+		return 0;
 	}
 	if (vp->bdg || vp->na->bindings) {
 		err = -EBUSY;		/* on another switch, or in use by netmap */
@@ -170,6 +173,8 @@ int nm_vale_detach(const char *name, struct nmreq_vale_detach *body)
 	vp = nm_bridge_port(b, name);
 	if (!vp)
 		return -ENXIO;
+	if (vp->nic)
+		return nm_vale_nic_detach(vp, &body->port_index);
 	if (!vp->netdev)
 		return -EBUSY;		/* an ephemeral port cannot be detached */
 	body->port_index = vp->index;

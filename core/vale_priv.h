@@ -68,6 +68,7 @@ struct nm_vale_txq {
 };
 
 struct nm_bridge;
+struct nm_vale_nic;
 
 struct nm_vale_port {
 	struct nm_adapter *na;
@@ -76,6 +77,9 @@ struct nm_vale_port {
 	void *netdev;
 	char ifname[16];
 	struct nm_vale_port *next_persistent;
+	/* A device on the switch (core/vale_nic.c): the attachment whose NIC or host rings stand
+	 * behind this port's, or NULL. */
+	struct nm_vale_nic *nic;
 	u32 index;			/* in bdg->ports[] */
 	u64 last_smac;			/* last source MAC learned from this port */
 	u64 drop_unbound;		/* atomic: frames for this port while its ring was not bound */
@@ -96,6 +100,8 @@ struct nm_bridge {
 
 int nm_vale_txsync(struct nm_kring *kr);
 int nm_vale_rxsync(struct nm_kring *kr);
+void nm_vale_forward_slots(struct nm_vale_port *vp, u32 ring, struct nm_kring *src, u32 i,
+			   u32 head);
 
 /* core/vale.c internals shared with core/vale_persist.c (all under the control lock). */
 extern const struct nm_adapter_ops nm_vale_ops;
@@ -107,5 +113,10 @@ int nm_bridge_attach(struct nm_bridge *b, struct nm_vale_port *vp);
 void nm_bridge_detach(struct nm_vale_port *vp);
 struct nm_adapter *nm_vale_port_create(const char *name, const u32 rings[NM_DIRS],
 				       const u32 slots[NM_DIRS], u32 extra, struct nm_mem *mem);
+
+/* core/vale_nic.c: devices on a switch (control lock). */
+int nm_vale_nic_attach(struct nm_bridge *b, const char *name, const char *ifname, bool host,
+		       u32 *port_index);
+int nm_vale_nic_detach(struct nm_vale_port *vp, u32 *port_index);
 
 #endif /* NM_CORE_VALE_PRIV_H */

@@ -241,6 +241,9 @@ static void __exit nm_module_exit(void)
 	long leaked;
 
 	misc_deregister(&nm_miscdev);
+	nm_os_ctrl_lock();
+	nm_vale_detach_devices();
+	nm_os_ctrl_unlock();
 	nm_generic_fini();
 	remove_proc_entry("netmap_vale", NULL);
 	nm_vale_fini();

@@ -8,6 +8,7 @@
 #include <linux/ratelimit.h>
 #include <linux/slab.h>
 #include <linux/mutex.h>
+#include <linux/netdevice.h>
 #include <linux/poll.h>
 #include <linux/ktime.h>
 #include <linux/uaccess.h>
@@ -175,4 +176,33 @@ void nm_os_write_unlock(struct nm_os_rwlock *l)
 int nm_os_copy_from_user_nofault(void *dst, u64 uptr, size_t len)
 {
 	return copy_from_user_nofault(dst, u64_to_user_ptr(uptr), len) ? -EFAULT : 0;
+}
+
+static void nm_os_work_run(struct work_struct *work)
+{
+	struct nm_os_work *w = container_of(work, struct nm_os_work, work);
+
+	w->fn(w->arg);
+}
+
+void nm_os_work_init(struct nm_os_work *w, void (*fn)(void *arg), void *arg)
+{
+	INIT_WORK(&w->work, nm_os_work_run);
+	w->fn = fn;
+	w->arg = arg;
+}
+
+void nm_os_work_kick(struct nm_os_work *w)
+{
+	queue_work(system_wq, &w->work);	/* a no-op while one is pending */
+}
+
+void nm_os_work_stop(struct nm_os_work *w)
+{
+	cancel_work_sync(&w->work);
+}
+
+void nm_os_wait_data_path(void)
+{
+	synchronize_net();	/* softirqs and RCU readers (completions, rx handler) */
 }

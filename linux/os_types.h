@@ -14,6 +14,7 @@
 #include <linux/err.h>
 #include <linux/wait.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include <asm/barrier.h>
 #include <asm/page.h>
 
@@ -27,6 +28,12 @@ struct nm_os_spinlock {
 
 struct nm_os_rwlock {
 	rwlock_t lock;
+};
+
+struct nm_os_work {
+	struct work_struct work;
+	void (*fn)(void *arg);
+	void *arg;
 };
 
 #endif /* NM_LINUX_OS_TYPES_H */

@@ -77,4 +77,11 @@ struct nm_os_rwlock {
 	pthread_rwlock_t rw;
 };
 
+/* Host tests have no worker threads: a kick runs the work at once, unless it is already running. */
+struct nm_os_work {
+	void (*fn)(void *arg);
+	void *arg;
+	bool running, again;
+};
+
 #endif /* NM_HOST_OS_TYPES_H */

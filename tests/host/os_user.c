@@ -308,3 +308,34 @@ bool nm_os_netdev_exists(const char *name)
 			return true;
 	return strcmp(name, "lo") == 0;	/* a device that is not a VALE port */
 }
+
+void nm_os_work_init(struct nm_os_work *w, void (*fn)(void *arg), void *arg)
+{
+	w->fn = fn;
+	w->arg = arg;
+	w->running = w->again = false;
+}
+
+/* Runs the work now; a kick from inside the run makes it run once more afterwards. */
+void nm_os_work_kick(struct nm_os_work *w)
+{
+	if (w->running) {
+		w->again = true;
+		return;
+	}
+	w->running = true;
+	do {
+		w->again = false;
+		w->fn(w->arg);
+	} while (w->again);
+	w->running = false;
+}
+
+void nm_os_work_stop(struct nm_os_work *w)
+{
+	(void)w;
+}
+
+void nm_os_wait_data_path(void)
+{
+}

@@ -1,0 +1,454 @@
+/*
+ * core/vale_nic.c - a network device on a VALE switch (spec §7.2 ATTACH of an interface, DETACH).
+ *
+ * ATTACH valeX:eth0 puts eth0 in netmap mode with the kernel as the only user of its rings, and
+ * adds a switch port valeX:eth0 standing for them; with NIC_SW a second port, valeX:eth0^,
+ * stands for its host rings (the kernel's own stack).  Such a port is a VALE port whose rings
+ * live in the device's memory region and are wired to the device's rings:
+ *
+ *      device RX ring i  --(forwarded like a sender's TX ring i)-->  the switch
+ *      the switch  --(port RX ring i, buffers swapped)-->  device TX ring i
+ *
+ * Both directions run in one deferred work item per attachment (nm_os_work), kicked by every
+ * wake-up of a ring involved: frames arriving on the device, transmit completions freeing room,
+ * and senders delivering into the port's RX rings.  The work runs in process context, so device
+ * receive (softirq) only queues frames and never forwards itself.
+ *
+ * Lifetime: everything is created and destroyed under the control lock.  The attachment holds one
+ * reference on the device adapter and binds its rings exclusively (adapter->kernel_owned makes
+ * REGISTER answer EBUSY); each switch port holds its own adapter reference through the switch.
+ * DETACH of valeX:eth0, or module unload, takes both ports off and returns the device to its
+ * previous state.  If the device disappears while attached, its rings stop; the ports stay until
+ * DETACH, dropping what is sent to them.
+ */
+#include "vale_priv.h"
+
+/* Passes of both directions in one run of the work before it yields to other work. */
+#define NM_VALE_NIC_BUDGET	64
+
+/* One switch port wired to a range of the device's rings. */
+struct nm_vale_wire {
+	struct nm_vale_port *vp;	/* NULL when not attached */
+	u32 hw_first[NM_DIRS];		/* the device's rings: RX (into the switch), TX (out of it) */
+	u32 nrings[NM_DIRS];		/* how many of them; also vp's TX / RX ring counts */
+};
+
+struct nm_vale_nic {
+	struct nm_adapter *hw;		/* the device adapter: one reference */
+	struct nm_vale_wire wire[2];	/* the NIC rings, the host rings */
+	struct nm_os_work work;
+	struct nm_vale_nic *next;	/* every attachment, for module unload */
+};
+
+static struct nm_vale_nic *nm_vale_nics;
+
+/* --- the data path: the work --------------------------------------------------------------- */
+
+/*
+ * Device RX ring -> switch: receives, forwards what arrived and releases it.  Returns whether
+ * anything moved.
+ */
+static bool nm_vale_wire_rx(struct nm_vale_wire *w, u32 r, struct nm_adapter *hw)
+{
+	struct nm_kring *hk = &hw->krings[NM_RX][w->hw_first[NM_RX] + r];
+	u32 from;
+
+	if (READ_ONCE(hk->stopped) || !nm_kring_tryget(hk))
+		return false;
+	/* Receive without releasing anything: [hwcur, hwtail) are frames not yet forwarded. */
+	if (nm_kring_kernel_sync(hk, hk->hwcur) || hk->hwcur == hk->hwtail) {
+		nm_kring_put(hk);
+		return false;
+	}
+	from = hk->hwcur;
+	nm_vale_forward_slots(w->vp, r, hk, from, hk->hwtail);
+	nm_kring_kernel_sync(hk, hk->hwtail);	/* release them (and maybe receive more) */
+	nm_kring_put(hk);
+	return true;
+}
+
+/* Slots of whole packets from slot i, at most `room` slots, before `end`. */
+static u32 nm_vale_whole_packets(const struct nm_kring *kr, u32 i, u32 end, u32 room)
+{
+	u32 n = kr->num_slots, taken = 0, pkt = 0;
+
+	while (i != end && taken + pkt < room) {
+		u16 flags = READ_ONCE(kr->ring->slot[i].flags);
+
+		pkt++;
+		i = nm_next(i, n);
+		if (!(flags & NS_MOREFRAG)) {
+			taken += pkt;
+			pkt = 0;
+		}
+	}
+	return taken;
+}
+
+/* Moves `count` slots from the port's RX ring (at vi) to the device's TX ring (at hi). */
+static void nm_vale_swap_slots(struct nm_kring *vk, u32 vi, struct nm_kring *hk, u32 hi,
+			       u32 count)
+{
+	while (count--) {
+		struct netmap_slot *vs = &vk->ring->slot[vi], *hs = &hk->ring->slot[hi];
+		u32 idx = hs->buf_idx;
+
+		hs->buf_idx = vs->buf_idx;	/* both rings are in the device's region */
+		hs->len = vs->len;
+		hs->flags = (vs->flags & NS_MOREFRAG) | NS_BUF_CHANGED;
+		vs->buf_idx = idx;
+		vs->flags = NS_BUF_CHANGED;
+		vi = nm_next(vi, vk->num_slots);
+		hi = nm_next(hi, hk->num_slots);
+	}
+}
+
+/*
+ * Switch -> device TX ring: the frames senders delivered to the port's RX ring r go out through
+ * the device, as many whole packets as the device ring has room for; the rest wait for a
+ * completion to kick the work again.  Returns whether anything moved.
+ */
+static bool nm_vale_wire_tx(struct nm_vale_wire *w, u32 r, struct nm_adapter *hw)
+{
+	struct nm_kring *vk = &w->vp->na->krings[NM_RX][r];
+	struct nm_kring *hk = &hw->krings[NM_TX][w->hw_first[NM_TX] + r];
+	bool stopped = READ_ONCE(hk->stopped);
+	u32 n = 0;
+
+	if (!nm_kring_tryget(vk))
+		return false;
+	if (stopped || nm_kring_tryget(hk)) {
+		nm_kring_kernel_sync(vk, vk->hwcur);	/* what the switch published */
+		if (!stopped) {
+			nm_kring_kernel_sync(hk, hk->rhead);	/* reclaim completed slots */
+			n = nm_vale_whole_packets(vk, vk->hwcur, vk->hwtail,
+						  nm_dist(hk->rhead, hk->hwtail, hk->num_slots));
+			nm_vale_swap_slots(vk, vk->hwcur, hk, hk->rhead, n);
+			nm_kring_kernel_sync(hk, (hk->rhead + n) % hk->num_slots);
+			nm_kring_put(hk);
+		} else {
+			n = nm_dist(vk->hwcur, vk->hwtail, vk->num_slots);	/* dropped */
+		}
+		nm_kring_kernel_sync(vk, (vk->hwcur + n) % vk->num_slots);
+	}
+	nm_kring_put(vk);
+	return n > 0;
+}
+
+static void nm_vale_nic_work(void *arg)
+{
+	struct nm_vale_nic *nic = arg;
+	u32 pass, r, k;
+
+	for (pass = 0; pass < NM_VALE_NIC_BUDGET; pass++) {
+		bool moved = false;
+
+		for (k = 0; k < 2; k++) {
+			struct nm_vale_wire *w = &nic->wire[k];
+
+			if (!w->vp)
+				continue;
+			for (r = 0; r < w->nrings[NM_RX]; r++)
+				moved |= nm_vale_wire_rx(w, r, nic->hw);
+			for (r = 0; r < w->nrings[NM_TX]; r++)
+				moved |= nm_vale_wire_tx(w, r, nic->hw);
+		}
+		if (!moved)
+			return;
+	}
+	nm_os_work_kick(&nic->work);	/* still busy: run again after others had their turn */
+}
+
+static void nm_vale_nic_kick(void *arg)
+{
+	struct nm_vale_nic *nic = arg;
+
+	nm_os_work_kick(&nic->work);
+}
+
+/* --- attach and detach (control lock) ------------------------------------------------------ */
+
+/* Sets (or, with nic NULL, clears) the wake-up hook on the rings of a wire. */
+static void nm_vale_wire_hook(struct nm_vale_wire *w, struct nm_adapter *hw,
+			      struct nm_vale_nic *nic)
+{
+	int d;
+	u32 i;
+
+	for (d = 0; d < NM_DIRS; d++) {
+		for (i = 0; i < w->nrings[d]; i++) {
+			struct nm_kring *hk = &hw->krings[d][w->hw_first[d] + i];
+
+			if (nic)
+				WRITE_ONCE(hk->notify_arg, (void *)nic);
+			WRITE_ONCE(hk->notify, nic ? nm_vale_nic_kick : NULL);
+		}
+	}
+	for (i = 0; i < w->nrings[NM_TX]; i++) {
+		struct nm_kring *vk = &w->vp->na->krings[NM_RX][i];
+
+		if (nic)
+			WRITE_ONCE(vk->notify_arg, (void *)nic);
+		WRITE_ONCE(vk->notify, nic ? nm_vale_nic_kick : NULL);
+	}
+}
+
+/* Releases the rings of a wire, from ring `upto` of direction `upto_dir` down. */
+static void nm_vale_wire_unbind(struct nm_vale_wire *w, struct nm_adapter *hw, int upto_dir,
+				u32 upto)
+{
+	int d;
+	u32 i;
+
+	for (d = 0; d <= upto_dir && d < NM_DIRS; d++) {
+		u32 end = d == upto_dir ? upto : w->nrings[d];
+
+		for (i = 0; i < end; i++) {
+			struct nm_kring *hk = &hw->krings[d][w->hw_first[d] + i];
+
+			hk->fds--;
+			hk->exclusive = false;
+			nm_kring_unuse(hk);
+			if (d == NM_TX) {	/* and the port RX ring swapping with it */
+				nm_kring_unuse(&w->vp->na->krings[NM_RX][i]);
+			} else {
+				nm_os_free(w->vp->txq[i]);
+				w->vp->txq[i] = NULL;
+			}
+		}
+	}
+}
+
+/*
+ * Binds the device rings of a wire (exclusively) and the port's side: an RX ring per device TX
+ * ring, forwarding scratch space per device RX ring.
+ */
+static int nm_vale_wire_bind(struct nm_vale_wire *w, struct nm_adapter *hw)
+{
+	int d, err;
+	u32 i;
+
+	for (d = 0; d < NM_DIRS; d++) {
+		for (i = 0; i < w->nrings[d]; i++) {
+			struct nm_kring *hk = &hw->krings[d][w->hw_first[d] + i];
+
+			err = nm_kring_use(hk);
+			if (err)
+				goto unbind;
+			if (d == NM_TX) {
+				err = nm_kring_use(&w->vp->na->krings[NM_RX][i]);
+			} else {
+				w->vp->txq[i] = nm_os_malloc(sizeof(struct nm_vale_txq));
+				err = w->vp->txq[i] ? 0 : -ENOMEM;
+			}
+			if (err) {
+				nm_kring_unuse(hk);
+				goto unbind;
+			}
+			hk->fds++;
+			hk->exclusive = true;
+		}
+	}
+	return 0;
+
+unbind:
+	nm_vale_wire_unbind(w, hw, d, i);
+	return err;
+}
+
+/*
+ * Creates the switch port of one wire: named `name`, with the device's ring and slot counts
+ * crossed over (device RX rings feed the port's TX side), in the device's region.
+ */
+static int nm_vale_wire_create(struct nm_vale_wire *w, struct nm_adapter *hw, const char *name,
+			       bool host)
+{
+	u32 rings[NM_DIRS], slots[NM_DIRS];
+	struct nm_adapter *na;
+	int d, err;
+
+	for (d = 0; d < NM_DIRS; d++) {
+		u32 n = host ? hw->num_host_rings[d] : hw->num_rings[d];
+
+		w->hw_first[d] = host ? hw->num_rings[d] : 0;
+		w->nrings[d] = n < NM_VALE_MAX_RINGS ? n : NM_VALE_MAX_RINGS;
+	}
+	rings[NM_TX] = w->nrings[NM_RX];
+	rings[NM_RX] = w->nrings[NM_TX];
+	slots[NM_TX] = hw->num_slots[NM_RX];
+	slots[NM_RX] = hw->num_slots[NM_TX];
+	if (!rings[NM_TX] || !rings[NM_RX])
+		return -EINVAL;
+	na = nm_vale_port_create(name, rings, slots, 0, hw->mem);
+	if (IS_ERR(na))
+		return PTR_ERR(na);
+	if (na->num_slots[NM_RX] != slots[NM_RX]) {	/* the device ring is larger than VALE's */
+		nm_adapter_put(na);
+		return -EINVAL;
+	}
+	na->kernel_owned = true;	/* nobody registers on it: its rings are wired */
+	w->vp = na->priv;
+	err = nm_vale_wire_bind(w, hw);
+	if (err) {
+		nm_adapter_put(na);
+		w->vp = NULL;
+	}
+	return err;
+}
+
+/* Undoes nm_vale_wire_create, after the port has left the switch. */
+static void nm_vale_wire_destroy(struct nm_vale_wire *w, struct nm_adapter *hw)
+{
+	if (!w->vp)
+		return;
+	nm_vale_wire_unbind(w, hw, NM_DIRS, 0);
+	nm_adapter_put(w->vp->na);
+	w->vp = NULL;
+}
+
+static void nm_vale_nic_free(struct nm_vale_nic *nic)
+{
+	struct nm_adapter *hw = nic->hw;
+	int k;
+
+	for (k = 1; k >= 0; k--)
+		nm_vale_wire_destroy(&nic->wire[k], hw);
+	hw->kernel_owned = false;
+	hw->bindings--;
+	nm_mem_deactivate(hw->mem);
+	nm_adapter_put(hw);
+	nm_os_free(nic);
+}
+
+/* Looks up the device and makes the kernel its only user. */
+static struct nm_adapter *nm_vale_nic_claim(const char *ifname, bool host)
+{
+	struct nm_port_req req = {
+		.name = ifname,
+		.mode = host ? NR_REG_NIC_SW : NR_REG_ALL_NIC,
+		.may_create = true,
+	};
+	struct nm_adapter *hw = nm_os_netdev_lookup(&req);
+	int err;
+
+	if (IS_ERR(hw))
+		return ERR_PTR(PTR_ERR(hw) == -ENXIO ? -EINVAL : PTR_ERR(hw));
+	err = -EBUSY;			/* open by netmap, or on a switch already */
+	if (hw->bindings || hw->kernel_owned)
+		goto put;
+	err = -EINVAL;			/* NIC_SW needs host rings */
+	if (host && (!hw->num_host_rings[NM_TX] || !hw->num_host_rings[NM_RX]))
+		goto put;
+	err = nm_mem_activate(hw->mem);
+	if (err)
+		goto put;
+	hw->kernel_owned = true;
+	hw->bindings++;
+	return hw;
+
+put:
+	nm_adapter_put(hw);
+	return ERR_PTR(err);
+}
+
+int nm_vale_nic_attach(struct nm_bridge *b, const char *name, const char *ifname, bool host,
+		       u32 *port_index)
+{
+	char host_name[NETMAP_REQ_IFNAMSIZ];
+	struct nm_vale_nic *nic;
+	struct nm_adapter *hw;
+	int err, k;
+
+	if (host && b->nports + 3 >= NM_BDG_MAXPORTS)
+		return -ENOMEM;		/* room for both ports, or neither */
+	snprintf(host_name, sizeof(host_name), "%s^", name);
+	hw = nm_vale_nic_claim(ifname, host);
+	if (IS_ERR(hw))
+		return PTR_ERR(hw);
+	nic = nm_os_malloc(sizeof(*nic));
+	if (!nic) {
+		err = -ENOMEM;
+		goto unclaim;
+	}
+	nic->hw = hw;
+	nm_os_work_init(&nic->work, nm_vale_nic_work, nic);
+	err = nm_vale_wire_create(&nic->wire[0], hw, name, false);
+	if (!err && host)
+		err = nm_vale_wire_create(&nic->wire[1], hw, host_name, true);
+	for (k = 0; !err && k < 2; k++) {
+		struct nm_vale_wire *w = &nic->wire[k];
+
+		if (!w->vp)
+			continue;
+		w->vp->nic = nic;
+		err = nm_bridge_attach(b, w->vp);
+		if (!err)
+			nm_vale_wire_hook(w, hw, nic);
+	}
+	if (err)
+		goto detach;
+	*port_index = nic->wire[0].vp->index;
+	nic->next = nm_vale_nics;
+	nm_vale_nics = nic;
+	nm_os_work_kick(&nic->work);	/* frames may have arrived already */
+	return 0;
+
+detach:
+	for (k = 1; k >= 0; k--) {
+		struct nm_vale_wire *w = &nic->wire[k];
+
+		if (w->vp && w->vp->bdg) {
+			nm_vale_wire_hook(w, hw, NULL);
+			nm_bridge_detach(w->vp);
+		}
+	}
+	nm_os_wait_data_path();
+	nm_os_work_stop(&nic->work);
+	nm_vale_nic_free(nic);
+	return err;
+unclaim:
+	hw->kernel_owned = false;
+	hw->bindings--;
+	nm_mem_deactivate(hw->mem);
+	nm_adapter_put(hw);
+	return err;
+}
+
+/* Takes both ports of an attachment off their switch and gives the device back. */
+static void nm_vale_nic_remove(struct nm_vale_nic *nic)
+{
+	struct nm_vale_nic **pp;
+	int k;
+
+	for (pp = &nm_vale_nics; *pp != nic; pp = &(*pp)->next)
+		;
+	*pp = nic->next;
+	for (k = 1; k >= 0; k--) {
+		struct nm_vale_wire *w = &nic->wire[k];
+
+		if (!w->vp)
+			continue;
+		nm_vale_wire_hook(w, nic->hw, NULL);
+		nm_bridge_detach(w->vp);	/* no sender delivers to it after this */
+	}
+	nm_os_wait_data_path();		/* no device softirq or completion kicks after this */
+	nm_os_work_stop(&nic->work);
+	nm_vale_nic_free(nic);
+}
+
+int nm_vale_nic_detach(struct nm_vale_port *vp, u32 *port_index)
+{
+	struct nm_vale_nic *nic = vp->nic;
+
+	if (vp != nic->wire[0].vp)
+		return -EBUSY;		/* the host port goes with its NIC port */
+	*port_index = vp->index;
+	nm_vale_nic_remove(nic);
+	return 0;
+}
+
+void nm_vale_detach_devices(void)
+{
+	while (nm_vale_nics)
+		nm_vale_nic_remove(nm_vale_nics);
+}
