@@ -495,7 +495,7 @@ static int nm_gen_show(struct seq_file *m, void *v)
 		struct nm_adapter *na = g->na;
 		u64 rx_pkts = 0, rx_bytes = 0, rx_full = 0, rx_big = 0, hrx_pkts = 0, hrx_full = 0;
 		u64 tx_pkts = 0, tx_bytes = 0, tx_len = 0, tx_frags = 0, tx_dev = 0, tx_busy = 0;
-		u64 tx_nomem = 0;
+		u64 tx_nomem = 0, fwd_up = 0, fwd_down = 0, fwd_drop = 0;
 
 		for (i = 0; i < nm_adapter_all_rings(na, NM_RX); i++) {
 			const struct nm_grxq *rq = &g->rxq[i];
@@ -504,11 +504,14 @@ static int nm_gen_show(struct seq_file *m, void *v)
 				rx_pkts += READ_ONCE(rq->pkts);
 				rx_bytes += READ_ONCE(rq->bytes);
 				rx_full += READ_ONCE(rq->drop_full);
+				fwd_up += READ_ONCE(rq->fwd);
 			} else {
 				hrx_pkts += READ_ONCE(rq->pkts);
 				hrx_full += READ_ONCE(rq->drop_full);
+				fwd_down += READ_ONCE(rq->fwd);
 			}
 			rx_big += READ_ONCE(rq->drop_big);
+			fwd_drop += READ_ONCE(rq->fwd_drop);
 		}
 		for (i = 0; i < na->num_rings[NM_TX]; i++) {
 			const struct nm_gtxr *t = &g->txr[i];
@@ -521,13 +524,13 @@ static int nm_gen_show(struct seq_file *m, void *v)
 			tx_busy += READ_ONCE(t->busy);
 			tx_nomem += READ_ONCE(t->nomem);
 		}
-		seq_printf(m, "%s%s rx_pkts %llu rx_bytes %llu rx_drop_full %llu rx_drop_big %llu tx_pkts %llu tx_bytes %llu tx_drop_len %llu tx_drop_frags %llu tx_drop_dev %llu tx_busy %llu tx_nomem %llu rx_drop_offload %llu host_rx_pkts %llu host_rx_drop_full %llu host_rx_drop_offload %llu host_rx_drop_closed %llu host_tx_pkts %llu host_tx_drop %llu\n",
+		seq_printf(m, "%s%s rx_pkts %llu rx_bytes %llu rx_drop_full %llu rx_drop_big %llu tx_pkts %llu tx_bytes %llu tx_drop_len %llu tx_drop_frags %llu tx_drop_dev %llu tx_busy %llu tx_nomem %llu rx_drop_offload %llu host_rx_pkts %llu host_rx_drop_full %llu host_rx_drop_offload %llu host_rx_drop_closed %llu host_tx_pkts %llu host_tx_drop %llu fwd_up %llu fwd_down %llu fwd_drop %llu\n",
 			   g->ifname, g->dead ? " (gone)" : "", rx_pkts, rx_bytes, rx_full, rx_big,
 			   tx_pkts, tx_bytes, tx_len, tx_frags, tx_dev, tx_busy, tx_nomem,
 			   (u64)atomic64_read(&g->rx_drop_offload), hrx_pkts,
 			   hrx_full, (u64)atomic64_read(&g->host_rx_drop_offload),
 			   (u64)atomic64_read(&g->host_rx_drop_closed), READ_ONCE(g->host_tx_pkts),
-			   READ_ONCE(g->host_tx_drop));
+			   READ_ONCE(g->host_tx_drop), fwd_up, fwd_down, fwd_drop);
 	}
 	rtnl_unlock();
 	return 0;

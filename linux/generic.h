@@ -9,7 +9,8 @@
  *   generic_rx.c  frames into netmap: the device's rx handler (NIC RX rings), the netfilter
  *                 egress hook (stack -> host RX rings), the queues between them and rxsync;
  *   generic_tx.c  frames out of netmap: NIC TX rings to the driver with completion accounting
- *                 and backpressure, host TX rings to the stack.
+ *                 and backpressure, host TX rings to the stack;
+ *   generic_fwd.c transparent mode: released RX slots marked NS_FORWARD go on to the other side.
  *
  * Locking, outermost first:
  *   control lock (nm_os_ctrl_lock)  every REGISTER and close, hence ring_fill/ring_drain;
@@ -51,6 +52,8 @@ struct nm_grxq {
 	u64 drop_big;
 	u64 pkts;
 	u64 bytes;
+	u64 fwd;			/* transparent mode: released frames sent on (up or down) */
+	u64 fwd_drop;			/* ... that could not be (too short or long, no memory) */
 };
 
 /*
@@ -123,6 +126,19 @@ void nm_grxq_set_active(struct nm_grxq *rq, bool active);	/* off also purges */
 
 /* generic_tx.c */
 int nm_gen_txsync(struct nm_kring *kr);
+/* The packet starting at slot i of a ring, up to head: where it ends, how long it is. */
+enum nm_gen_pkt_state { NM_PKT_OK, NM_PKT_INCOMPLETE, NM_PKT_TOO_LONG };
+enum nm_gen_pkt_state nm_gen_pkt(struct nm_kring *kr, const struct nm_buf_lut *lut, u32 i, u32 head,
+				 u32 *end, u32 *len);
+void nm_gen_pkt_copy(struct nm_kring *kr, const struct nm_buf_lut *lut, u32 i, u32 end, u32 len,
+		     struct sk_buff *skb);
+/* A copy of that packet as a frame received on dev, ready for netif_receive_skb (BHs off);
+ * NULL when out of memory. */
+struct sk_buff *nm_gen_stack_skb(struct net_device *dev, struct nm_kring *kr,
+				 const struct nm_buf_lut *lut, u32 i, u32 end, u32 len);
+
+/* generic_fwd.c: transparent mode, from nm_gen_rxsync before it takes slots back */
+void nm_gen_forward_released(struct nm_gna *g, struct nm_kring *kr);
 int nm_gtxr_start(struct nm_gna *g, struct nm_gtxr *t, struct nm_kring *kr);
 void nm_gtxr_stop(struct nm_gna *g, struct nm_gtxr *t);
 /* Waits (sleeping) until no frame sent by netmap is in flight any more: module unload. */

@@ -287,6 +287,7 @@ int nm_gen_rxsync(struct nm_kring *kr)
 	struct sk_buff_head batch;
 	struct sk_buff *skb;
 
+	nm_gen_forward_released(g, kr);	/* transparent mode, before the slots are reused */
 	kr->hwcur = kr->rhead;	/* the application gave [hwcur, head) back */
 	space = n - 1 - nm_dist(kr->hwcur, kr->hwtail, n);
 	if (!space || skb_queue_empty_lockless(&rq->q))

@@ -116,14 +116,12 @@ void nm_gen_tx_drain_all(void)
 
 /* --- packets in the ring --------------------------------------------------------------------- */
 
-enum nm_gen_pkt_state { NM_PKT_OK, NM_PKT_INCOMPLETE, NM_PKT_TOO_LONG };
-
 /*
  * Measures the packet starting at slot i (up to head): its end (slot after its last) and its
  * length.  A slot whose len exceeds the buffer counts as an empty fragment (spec §4.6).
  */
-static enum nm_gen_pkt_state nm_gen_pkt(struct nm_kring *kr, const struct nm_buf_lut *lut, u32 i,
-					u32 head, u32 *end, u32 *len)
+enum nm_gen_pkt_state nm_gen_pkt(struct nm_kring *kr, const struct nm_buf_lut *lut, u32 i, u32 head,
+				 u32 *end, u32 *len)
 {
 	struct netmap_slot *slot = kr->ring->slot;
 	u32 nfrags = 0;
@@ -152,20 +150,26 @@ static enum nm_gen_pkt_state nm_gen_pkt(struct nm_kring *kr, const struct nm_buf
 	return NM_PKT_INCOMPLETE;	/* held back until the application completes it */
 }
 
-/* Copies the packet's slots [i, end) into skb. */
-static void nm_gen_pkt_copy(struct nm_kring *kr, const struct nm_buf_lut *lut, u32 i, u32 end,
-			    struct sk_buff *skb)
+/*
+ * Copies the packet's slots [i, end) into skb: at most `len` bytes, the length nm_gen_pkt
+ * measured and skb was sized for.  The application may rewrite a slot's len meanwhile; that can
+ * only shorten what it sends, never overrun skb.
+ */
+void nm_gen_pkt_copy(struct nm_kring *kr, const struct nm_buf_lut *lut, u32 i, u32 end, u32 len,
+		     struct sk_buff *skb)
 {
 	struct netmap_slot *slot = kr->ring->slot;
 
-	for (; i != end; i = nm_next(i, kr->num_slots)) {
+	for (; i != end && len; i = nm_next(i, kr->num_slots)) {
 		u32 idx = READ_ONCE(slot[i].buf_idx);
 		u32 l = READ_ONCE(slot[i].len);
 
 		if (unlikely(l > lut->size))
 			l = 0;
+		l = min(l, len);
 		/* out-of-range indices read the scratch buffer (spec §4.6) */
 		skb_put_data(skb, nm_buf_lut_addr(lut, idx), l);
+		len -= l;
 	}
 }
 
@@ -240,7 +244,7 @@ static int nm_gen_nic_txsync(struct nm_gna *g, struct nm_kring *kr)
 			break;
 		}
 		skb_reserve(skb, LL_RESERVED_SPACE(dev));
-		nm_gen_pkt_copy(kr, lut, i, end, skb);
+		nm_gen_pkt_copy(kr, lut, i, end, len, skb);
 		skb->dev = dev;
 		skb->priority = NM_PRIO_TO_DRIVER;
 		skb_reset_mac_header(skb);
@@ -285,6 +289,29 @@ static int nm_gen_nic_txsync(struct nm_gna *g, struct nm_kring *kr)
 
 /* --- host TX ring -> stack ------------------------------------------------------------------- */
 
+struct sk_buff *nm_gen_stack_skb(struct net_device *dev, struct nm_kring *kr,
+				 const struct nm_buf_lut *lut, u32 i, u32 end, u32 len)
+{
+	struct sk_buff *skb = __netdev_alloc_skb_ip_align(dev, len, GFP_ATOMIC | __GFP_NOWARN);
+
+	if (unlikely(!skb))
+		return NULL;
+	nm_gen_pkt_copy(kr, lut, i, end, len, skb);
+	if (unlikely(skb->len < ETH_HLEN)) {	/* the application shortened it meanwhile */
+		kfree_skb(skb);
+		return NULL;
+	}
+	if (dev->type == ARPHRD_ETHER) {
+		skb->protocol = eth_type_trans(skb, dev);
+	} else {
+		skb->dev = dev;
+		skb_reset_mac_header(skb);
+		skb->protocol = dev_parse_header_protocol(skb);
+	}
+	skb->priority = NM_PRIO_TO_STACK;	/* our rx handler lets it pass */
+	return skb;
+}
+
 static int nm_gen_host_txsync(struct nm_gna *g, struct nm_kring *kr)
 {
 	const struct nm_buf_lut *lut = nm_mem_lut(kr->na->mem);
@@ -310,21 +337,12 @@ static int nm_gen_host_txsync(struct nm_gna *g, struct nm_kring *kr)
 			i = end;
 			continue;
 		}
-		skb = __netdev_alloc_skb_ip_align(dev, len, GFP_ATOMIC | __GFP_NOWARN);
+		skb = nm_gen_stack_skb(dev, kr, lut, i, end, len);
 		if (unlikely(!skb)) {
 			g->host_tx_drop++;	/* the ring is free at once: no retry */
 			i = end;
 			continue;
 		}
-		nm_gen_pkt_copy(kr, lut, i, end, skb);
-		if (dev->type == ARPHRD_ETHER) {
-			skb->protocol = eth_type_trans(skb, dev);
-		} else {
-			skb->dev = dev;
-			skb_reset_mac_header(skb);
-			skb->protocol = dev_parse_header_protocol(skb);
-		}
-		skb->priority = NM_PRIO_TO_STACK;
 		netif_receive_skb(skb);
 		g->host_tx_pkts++;
 		i = end;
