@@ -306,17 +306,22 @@ static void nm_vale_wire_destroy(struct nm_vale_wire *w, struct nm_adapter *hw)
 	w->vp = NULL;
 }
 
-static void nm_vale_nic_free(struct nm_vale_nic *nic)
+/* Gives the device back: undoes nm_vale_nic_claim. */
+static void nm_vale_nic_unclaim(struct nm_adapter *hw)
 {
-	struct nm_adapter *hw = nic->hw;
-	int k;
-
-	for (k = 1; k >= 0; k--)
-		nm_vale_wire_destroy(&nic->wire[k], hw);
 	hw->kernel_owned = false;
 	hw->bindings--;
 	nm_mem_deactivate(hw->mem);
 	nm_adapter_put(hw);
+}
+
+static void nm_vale_nic_free(struct nm_vale_nic *nic)
+{
+	int k;
+
+	for (k = 1; k >= 0; k--)
+		nm_vale_wire_destroy(&nic->wire[k], nic->hw);
+	nm_vale_nic_unclaim(nic->hw);
 	nm_os_free(nic);
 }
 
@@ -407,10 +412,7 @@ detach:
 	nm_vale_nic_free(nic);
 	return err;
 unclaim:
-	hw->kernel_owned = false;
-	hw->bindings--;
-	nm_mem_deactivate(hw->mem);
-	nm_adapter_put(hw);
+	nm_vale_nic_unclaim(hw);
 	return err;
 }
 
