@@ -160,7 +160,8 @@ bench-smoke: vm-image
 # --- end of the benchmark block ---
 
 # --- static programs for the guest ---
-guest-progs: $(GUEST_C_TESTS) $(GUEST_SH_TESTS) $(addprefix $(B)/guest/tools/,$(TOOLS))
+guest-progs: $(GUEST_C_TESTS) $(GUEST_SH_TESTS) $(B)/guest/tests/lib/net.sh \
+	     $(addprefix $(B)/guest/tools/,$(TOOLS))
 
 $(B)/guest/tests/guest/%: tests/guest/%.c tests/t.h $(wildcard tests/guest/*.h include/net/*.h) | deps
 	@mkdir -p $(dir $@)
@@ -169,6 +170,11 @@ $(B)/guest/tests/guest/%: tests/guest/%.c tests/t.h $(wildcard tests/guest/*.h i
 $(B)/guest/tests/guest/%: tests/guest/%.sh
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
+
+# Shell helpers the tests source (/tests/lib/ in the guest); not tests themselves.
+$(B)/guest/tests/lib/%.sh: tests/guest/lib/%.sh
+	@mkdir -p $(dir $@)
+	install -m 0644 $< $@
 
 # --- the guest image (vm/run builds or refreshes it through this target) ---
 vm-image: module test-kmods guest-progs

@@ -98,6 +98,32 @@ static bool nm_grxq_enqueue(struct nm_grxq *rq, struct sk_buff *skb, unsigned in
 
 /* --- NIC RX: the device's rx handler ------------------------------------------------------- */
 
+/*
+ * A GSO frame: veth (and other virtual devices) hand their peer's TSO/GSO frames on whole, up to
+ * 64 KB.  A netmap ring holds frames as they would be on the wire, and a checksum left for a
+ * device to finish cannot be finished on one (skb_checksum_help refuses GSO frames): cut it into
+ * MTU-sized frames here, checksums computed in software (features 0).
+ */
+static rx_handler_result_t nm_gen_rx_gso(struct nm_gna *g, struct nm_grxq *rq, struct sk_buff *skb)
+{
+	struct sk_buff *segs, *next;
+
+	__skb_push(skb, skb->data - skb_mac_header(skb));	/* segmentation starts at the MAC header */
+	segs = __skb_gso_segment(skb, 0, false);
+	if (IS_ERR_OR_NULL(segs)) {
+		atomic64_inc(&g->rx_drop_offload);
+		kfree_skb(skb);
+		return RX_HANDLER_CONSUMED;
+	}
+	consume_skb(skb);
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		if (!nm_grxq_enqueue(rq, skb, 0))
+			kfree_skb(skb);	/* the ring left netmap mode meanwhile */
+	}
+	return RX_HANDLER_CONSUMED;
+}
+
 rx_handler_result_t nm_gen_rx_handler(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
@@ -119,6 +145,8 @@ rx_handler_result_t nm_gen_rx_handler(struct sk_buff **pskb)
 	if (!skb)
 		return RX_HANDLER_CONSUMED;
 	*pskb = skb;
+	if (skb_is_gso(skb))
+		return nm_gen_rx_gso(g, rq, skb);
 	/*
 	 * A frame from a virtual device (veth, tun) may arrive with its checksum left for a device
 	 * to finish (CHECKSUM_PARTIAL).  In a netmap ring nobody would finish it, and a program that

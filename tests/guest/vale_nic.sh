@@ -4,24 +4,18 @@
 #     port, every one checked by sequence number (pkt-gen txseq/rxseq), and the port's counters
 #     in /proc/netmap_vale count them;
 #   - while attached, netmap:vn0 and a second attach answer EBUSY;
-#   - vale-ctl -h adds the host stack as port valeX:vn0^: the kernel's own ping and a TCP
-#     connection cross the switch; the host port cannot be detached alone;
+#   - vale-ctl -h adds the host stack as port valeX:vn0^: the kernel's own ping and 4 MB of TCP
+#     each way cross the switch; the host port cannot be detached alone;
 #   - after -d the device is a plain interface again; deleting the veth while it is attached
 #     hurts nothing and DETACH still works.
+. /tests/lib/net.sh
 IP=/sbin/ip
 t() { if eval "$2"; then echo "ok - $1"; else echo "not ok - $1"; fi; }
 peer() { $IP netns exec vnp "$@"; }
 
 # Waits (up to 30 s: opening a device maps the global region, slow under TCG) for pkt-gen -v's
 # "bound" line in file $1.
-bound() {
-	i=0
-	while [ $i -lt 300 ] && ! grep -q 'bound .*rings' "$1" 2>/dev/null; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	grep -q 'bound .*rings' "$1"
-}
+bound() { wait_line "$1" 'bound .*rings' 300; }
 
 # Waits up to $2 s for process $1 to end; kills it if it does not.
 reap() {
@@ -91,13 +85,8 @@ t "both ports are listed: vale2:vn0 and vale2:vn0^" \
   'vale-ctl | grep -q "^vale2:vn0 " && vale-ctl | grep -q "^vale2:vn0^ "'
 t "ping through the switch (stack -> host port -> NIC port -> peer, and back)" \
   'ping -c 3 -W 3 10.79.0.2 > /dev/null'
-peer nc -l -p 7779 > /tmp/vn-recv 2>/dev/null &
-srv=$!
-sleep 0.5
-head -c 1000 /dev/urandom > /tmp/vn-send
-nc -w 3 10.79.0.2 7779 < /tmp/vn-send
-reap $srv 10
-t "a TCP connection through the switch delivers 1000 bytes intact" 'cmp -s /tmp/vn-send /tmp/vn-recv'
+t "TCP through the switch, stack -> peer: 4 MB intact" 'tcp_bulk "" vnp 10.79.0.2 7779 4000000'
+t "TCP through the switch, peer -> stack: 4 MB intact" 'tcp_bulk vnp "" 10.79.0.1 7780 4000000'
 t "the host port cannot be detached alone: EBUSY" \
   'vale-ctl -d "vale2:vn0^" 2>&1 | grep -q "Device or resource busy"'
 t "detaching vale2:vn0 removes both ports" \
