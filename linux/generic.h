@@ -25,6 +25,7 @@
 #ifndef NM_LINUX_GENERIC_H
 #define NM_LINUX_GENERIC_H
 
+#include <linux/hrtimer.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
 #include <linux/skbuff.h>
@@ -46,6 +47,7 @@ struct nm_grxq {
 	bool active;			/* the kring is in netmap mode: capture for it */
 	u32 limit;			/* at most num_slots frames queued (spec §7.6) */
 	u64 last_wake_ns;		/* generic_mit rate limiting */
+	struct hrtimer mit_timer;	/* a wake-up deferred by generic_mit */
 	struct nm_kring *kr;
 	/* counters: drop_full under q.lock, the rest owned by the ring's rxsync */
 	u64 drop_full;

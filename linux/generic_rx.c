@@ -30,14 +30,29 @@
 #include "../core/params.h"
 #include "generic.h"
 
+static enum hrtimer_restart nm_grxq_mit_fire(struct hrtimer *timer)
+{
+	struct nm_grxq *rq = container_of(timer, struct nm_grxq, mit_timer);
+
+	WRITE_ONCE(rq->last_wake_ns, ktime_get_ns());
+	nm_kring_wake(rq->kr);
+	return HRTIMER_NORESTART;
+}
+
 void nm_grxq_init(struct nm_grxq *rq, struct nm_kring *kr)
 {
 	skb_queue_head_init(&rq->q);
 	rq->kr = kr;
 	rq->limit = kr->num_slots;
+	hrtimer_init(&rq->mit_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	rq->mit_timer.function = nm_grxq_mit_fire;
 }
 
-/* Off also drops whatever is still queued.  Under rtnl (ring on/off, device removal). */
+/*
+ * Off also drops whatever is still queued and any wake-up still pending: after it, nothing
+ * touches the kring (the timer is armed only under q.lock with the ring active).  Under rtnl
+ * (ring on/off, device removal).
+ */
 void nm_grxq_set_active(struct nm_grxq *rq, bool active)
 {
 	struct sk_buff_head purge;
@@ -48,24 +63,36 @@ void nm_grxq_set_active(struct nm_grxq *rq, bool active)
 	if (!active)
 		skb_queue_splice_init(&rq->q, &purge);
 	spin_unlock_bh(&rq->q.lock);
+	if (!active)
+		hrtimer_cancel(&rq->mit_timer);
 	__skb_queue_purge(&purge);
 }
 
-/* Wake the ring's pollers, at most once per generic_mit ns while frames keep coming (spec §8). */
-static void nm_grxq_notify(struct nm_grxq *rq, bool was_empty)
+/*
+ * Wake-ups (spec §8, generic_mit).  A reader sleeps only with the queue empty (poll runs rxsync
+ * before it sleeps), so only the frame that makes the queue non-empty needs to wake it: later
+ * ones are taken by the same rxsync.  With generic_mit >= 32768 those wake-ups come at most once
+ * per generic_mit ns: one due sooner is left to a timer, and the frames that arrive meanwhile make
+ * the reader's batch larger.  Only these transitions read the clock, never every frame.
+ * Under q.lock with the ring active; true: wake now (the caller does it after unlocking).
+ */
+static bool nm_grxq_wake_due(struct nm_grxq *rq)
 {
 	int mit = READ_ONCE(nm_params.generic_mit);
-	u64 now;
+	u64 now, next;
 
-	if (mit >= 32768 && !was_empty) {
-		now = ktime_get_ns();
-		if (now - READ_ONCE(rq->last_wake_ns) < (u64)mit)
-			return;	/* the reader has not drained the previous wake-up yet */
+	if (mit < 32768)
+		return true;
+	if (hrtimer_is_queued(&rq->mit_timer))
+		return false;	/* a wake-up is on its way */
+	now = ktime_get_ns();
+	next = READ_ONCE(rq->last_wake_ns) + mit;
+	if ((s64)(now - next) >= 0) {
 		WRITE_ONCE(rq->last_wake_ns, now);
-	} else if (mit >= 32768) {
-		WRITE_ONCE(rq->last_wake_ns, ktime_get_ns());
+		return true;
 	}
-	nm_kring_wake(rq->kr);
+	hrtimer_start(&rq->mit_timer, ns_to_ktime(next - now), HRTIMER_MODE_REL_SOFT);
+	return false;
 }
 
 /*
@@ -74,7 +101,7 @@ static void nm_grxq_notify(struct nm_grxq *rq, bool was_empty)
  */
 static bool nm_grxq_enqueue(struct nm_grxq *rq, struct sk_buff *skb, unsigned int push)
 {
-	bool was_empty;
+	bool wake;
 
 	spin_lock(&rq->q.lock);
 	if (unlikely(!rq->active)) {
@@ -89,10 +116,11 @@ static bool nm_grxq_enqueue(struct nm_grxq *rq, struct sk_buff *skb, unsigned in
 	}
 	if (push)
 		__skb_push(skb, push);
-	was_empty = skb_queue_empty(&rq->q);
+	wake = skb_queue_empty(&rq->q) && nm_grxq_wake_due(rq);
 	__skb_queue_tail(&rq->q, skb);
 	spin_unlock(&rq->q.lock);
-	nm_grxq_notify(rq, was_empty);
+	if (wake)
+		nm_kring_wake(rq->kr);
 	return true;
 }
 

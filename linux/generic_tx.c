@@ -175,6 +175,16 @@ void nm_gen_pkt_copy(struct nm_kring *kr, const struct nm_buf_lut *lut, u32 i, u
 
 /* --- NIC TX ring -> driver ------------------------------------------------------------------ */
 
+/*
+ * txsync hands frames to the driver with bottom halves off, re-enabling them every this many
+ * frames.  __dev_direct_xmit turns them off and on around each frame, and turning them on runs
+ * the softirqs the frame raised: for a veth that is the peer's whole receive path, entered once
+ * per frame.  Holding them off lets one softirq run take a batch (the backlog's NAPI weight is
+ * 64), and re-enabling every 64 frames keeps the backlog (netdev_max_backlog, 1000) from
+ * overflowing on a large ring.
+ */
+#define NM_GEN_TX_BH_BATCH 64
+
 /* hwtail from the completions counted so far. */
 static void nm_gen_tx_reclaim(struct nm_kring *kr, struct nm_gtxr *t)
 {
@@ -203,7 +213,7 @@ static int nm_gen_nic_txsync(struct nm_gna *g, struct nm_kring *kr)
 	struct nm_gtx_comp *c = t->comp;
 	const struct nm_buf_lut *lut = nm_mem_lut(kr->na->mem);
 	u32 n = kr->num_slots, head = kr->rhead, i = kr->hwcur;
-	u32 minlen, maxlen, end, len;
+	u32 minlen, maxlen, end, len, batch;
 	struct net_device *dev;
 	bool retry = false;
 	u16 q;
@@ -219,11 +229,17 @@ static int nm_gen_nic_txsync(struct nm_gna *g, struct nm_kring *kr)
 	maxlen = dev->mtu + dev->hard_header_len + VLAN_HLEN;
 	q = kr->ring_id < dev->real_num_tx_queues ? kr->ring_id :
 		kr->ring_id % dev->real_num_tx_queues;
-	while (i != head) {
+	local_bh_disable();	/* see NM_GEN_TX_BH_BATCH */
+	for (batch = 0; i != head; batch++) {
 		enum nm_gen_pkt_state st = nm_gen_pkt(kr, lut, i, head, &end, &len);
 		struct sk_buff *skb;
 		int rc;
 
+		if (unlikely(batch == NM_GEN_TX_BH_BATCH)) {
+			local_bh_enable();	/* the softirqs this batch raised run here */
+			local_bh_disable();
+			batch = 0;
+		}
 		if (st == NM_PKT_INCOMPLETE)
 			break;
 		if (unlikely(st == NM_PKT_TOO_LONG)) {
@@ -279,6 +295,7 @@ static int nm_gen_nic_txsync(struct nm_gna *g, struct nm_kring *kr)
 		}
 		i = end;
 	}
+	local_bh_enable();
 	rcu_read_unlock();
 	kr->hwcur = i;
 	nm_gen_tx_reclaim(kr, t);
