@@ -76,6 +76,7 @@ struct nm_gtx_comp {
 struct nm_gtxr {
 	struct nm_gtx_comp *comp;	/* NULL while the ring is not in netmap mode */
 	u32 *frame_end;			/* per frame in flight (FIFO by `sent`): slot after it */
+	struct page **page;		/* per FIFO position: the page its frame was built in */
 	u32 sent, reclaimed;		/* frame counts, owned by txsync */
 	u32 fifo_w, fifo_r;		/* frame_end positions of the next sent / reclaimed */
 	bool active;			/* READ_ONCE by the egress hook */

@@ -19,6 +19,14 @@
  * of where each frame in flight ends.  Pollers are woken every quarter ring of completions and
  * when the last frame in flight completes; a short timer covers "busy with nothing in flight".
  *
+ * Frame memory: a frame that fits in a page is built (build_skb) in a page this ring keeps, one
+ * per FIFO position, instead of a fresh allocation per frame (kmalloc'd skb data is zeroed on
+ * allocation on kernels with init_on_alloc, Debian's default: half of the sender's time went
+ * there).  The skb holds its own page reference, which the stack drops when it frees the data
+ * (clones included); when the FIFO comes back to that position the page is reused if ours is the
+ * only reference left, and otherwise left to whoever still holds it and replaced.  So a ring
+ * keeps at most num_slots pages, only while in netmap mode.  Larger frames use alloc_skb.
+ *
  * Host TX ring: each packet becomes an skb received on the device (netif_receive_skb with bottom
  * halves off, as a driver's NAPI poll would), marked so that our own rx handler lets it through.
  * The ring is free again at once.
@@ -70,12 +78,15 @@ int nm_gtxr_start(struct nm_gna *g, struct nm_gtxr *t, struct nm_kring *kr)
 {
 	struct nm_gtx_comp *c = nm_os_malloc(sizeof(*c));
 	u32 *fe = nm_os_malloc(sizeof(*fe) * kr->num_slots);
+	struct page **pg = nm_os_malloc(sizeof(*pg) * kr->num_slots);	/* zeroed */
 
-	if (!c || !fe) {
+	if (!c || !fe || !pg) {
 		nm_os_free(c);
 		nm_os_free(fe);
+		nm_os_free(pg);
 		return -ENOMEM;
 	}
+	t->page = pg;
 	refcount_set(&c->ref, 1);
 	atomic_set(&c->done, 0);
 	c->wake_every = max_t(u32, 1, kr->num_slots / 4);
@@ -92,6 +103,7 @@ int nm_gtxr_start(struct nm_gna *g, struct nm_gtxr *t, struct nm_kring *kr)
 void nm_gtxr_stop(struct nm_gna *g, struct nm_gtxr *t)
 {
 	struct nm_gtx_comp *c = t->comp;
+	u32 i;
 
 	del_timer_sync(&t->retry);
 	RCU_INIT_POINTER(c->kr, NULL);	/* the adapter's dtor waits a grace period */
@@ -99,6 +111,11 @@ void nm_gtxr_stop(struct nm_gna *g, struct nm_gtxr *t)
 	nm_gtx_comp_put(c);
 	nm_os_free(t->frame_end);
 	t->frame_end = NULL;
+	for (i = 0; i < t->kr->num_slots; i++)
+		if (t->page[i])
+			put_page(t->page[i]);	/* frames still in flight hold their own */
+	nm_os_free(t->page);
+	t->page = NULL;
 }
 
 void nm_gen_tx_drain_all(void)
@@ -185,6 +202,43 @@ void nm_gen_pkt_copy(struct nm_kring *kr, const struct nm_buf_lut *lut, u32 i, u
  */
 #define NM_GEN_TX_BH_BATCH 64
 
+/* An empty skb built in the page kept at FIFO position t->fifo_w (see "Frame memory" above). */
+static struct sk_buff *nm_gen_tx_page_skb(struct nm_gtxr *t)
+{
+	struct page **pp = &t->page[t->fifo_w];
+	struct sk_buff *skb;
+
+	if (*pp && page_ref_count(*pp) != 1) {
+		put_page(*pp);	/* the stack still holds the previous frame: it frees the page */
+		*pp = NULL;
+	}
+	if (!*pp) {
+		*pp = alloc_page(GFP_ATOMIC | __GFP_NOWARN);
+		if (!*pp)
+			return NULL;
+	}
+	page_ref_inc(*pp);	/* the skb's reference, dropped when its data is freed */
+	skb = napi_build_skb(page_address(*pp), PAGE_SIZE);	/* per-CPU head cache: BHs are off */
+	if (unlikely(!skb))
+		page_ref_dec(*pp);
+	return skb;
+}
+
+/* An empty skb for a frame of len bytes, with the device's headroom.  BHs are off. */
+static struct sk_buff *nm_gen_tx_skb(struct nm_gtxr *t, struct net_device *dev, u32 len)
+{
+	u32 room = LL_RESERVED_SPACE(dev) + len + dev->needed_tailroom;
+	struct sk_buff *skb;
+
+	if (SKB_DATA_ALIGN(room) + SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) <= PAGE_SIZE)
+		skb = nm_gen_tx_page_skb(t);
+	else
+		skb = alloc_skb(room, GFP_ATOMIC | __GFP_NOWARN);
+	if (likely(skb))
+		skb_reserve(skb, LL_RESERVED_SPACE(dev));
+	return skb;
+}
+
 /* hwtail from the completions counted so far. */
 static void nm_gen_tx_reclaim(struct nm_kring *kr, struct nm_gtxr *t)
 {
@@ -252,14 +306,12 @@ static int nm_gen_nic_txsync(struct nm_gna *g, struct nm_kring *kr)
 			i = end;
 			continue;
 		}
-		skb = alloc_skb(LL_RESERVED_SPACE(dev) + len + dev->needed_tailroom,
-				GFP_ATOMIC | __GFP_NOWARN);
+		skb = nm_gen_tx_skb(t, dev, len);
 		if (unlikely(!skb)) {
 			t->nomem++;
 			retry = true;
 			break;
 		}
-		skb_reserve(skb, LL_RESERVED_SPACE(dev));
 		nm_gen_pkt_copy(kr, lut, i, end, len, skb);
 		skb->dev = dev;
 		skb->priority = NM_PRIO_TO_DRIVER;
