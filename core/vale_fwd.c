@@ -257,7 +257,7 @@ static u16 nm_vale_copy_frag(const struct nm_vale_frag *f, struct netmap_slot *s
 	if (likely(!sh && !dh && !f->indirect)) {	/* the common case */
 		if (len > dlut->size)
 			return 0;
-		memcpy(dst, (const void *)(uintptr_t)f->src, len);
+		nm_buf_copy(dst, (const void *)(uintptr_t)f->src, len);	/* f->len <= source size */
 		return len;
 	}
 	if (f->len < sh || len > dlut->size)
