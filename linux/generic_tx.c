@@ -168,6 +168,21 @@ enum nm_gen_pkt_state nm_gen_pkt(struct nm_kring *kr, const struct nm_buf_lut *l
 }
 
 /*
+ * Appends l bytes of a netmap buffer to skb.  nm_buf_copy may write up to 63 bytes past them,
+ * which is fine while that stays in the skb's unused tailroom (it always does for frames built in
+ * a page: see "Frame memory").
+ */
+static void nm_gen_copy_to_skb(struct sk_buff *skb, const void *buf, u32 l)
+{
+	void *dst = skb_put(skb, l);
+
+	if (likely(skb_tailroom(skb) >= 63))
+		nm_buf_copy(dst, buf, l);
+	else
+		memcpy(dst, buf, l);
+}
+
+/*
  * Copies the packet's slots [i, end) into skb: at most `len` bytes, the length nm_gen_pkt
  * measured and skb was sized for.  The application may rewrite a slot's len meanwhile; that can
  * only shorten what it sends, never overrun skb.
@@ -185,7 +200,7 @@ void nm_gen_pkt_copy(struct nm_kring *kr, const struct nm_buf_lut *lut, u32 i, u
 			l = 0;
 		l = min(l, len);
 		/* out-of-range indices read the scratch buffer (spec §4.6) */
-		skb_put_data(skb, nm_buf_lut_addr(lut, idx), l);
+		nm_gen_copy_to_skb(skb, nm_buf_lut_addr(lut, idx), l);
 		len -= l;
 	}
 }
