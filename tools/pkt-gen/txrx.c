@@ -255,27 +255,64 @@ static uint32_t put_frags(struct targ *t, struct netmap_ring *ring, int ri, uint
 	return si;
 }
 
-/* Fills one TX ring with up to `limit` packets: how many it queued. */
-static uint32_t tx_ring(struct targ *t, struct pg_ctrs *c, struct netmap_ring *ring, int ri,
-			uint32_t limit)
+/*
+ * The common case: a frame that never changes and fits in one slot, with no option that works on
+ * every packet.  Then a packet is just a slot's length and flags (put_one's copy happens once per
+ * buffer), and tx_ring fills the ring in one tight loop.
+ */
+static int tx_fixed(const struct targ *t, int total)
+{
+	const int per_packet = OPT_INDIRECT | OPT_RUBBISH | OPT_MEMCPY | OPT_COPY | OPT_DUMP |
+			       OPT_PREFETCH;
+
+	return !t->pkt.hdr_dirty && total <= t->g->frag_size && !(t->g->options & per_packet);
+}
+
+/* n copies of the fixed frame of len bytes from *head on, which moves past them. */
+static void put_fixed(struct targ *t, struct pg_ctrs *c, struct netmap_ring *ring, int ri,
+		      uint32_t *head, uint32_t n, int len)
+{
+	uint32_t *known = t->txs[ri].known, si = *head, k;
+	int total = t->pkt.vhdr + len, all = t->pkt.vhdr + t->pkt.maxlen;
+
+	if (all > (int)ring->nr_buf_size)
+		all = (int)ring->nr_buf_size;
+	for (k = 0; k < n; k++) {
+		struct netmap_slot *slot = &ring->slot[si];
+
+		if (known[si] != slot->buf_idx) {
+			nm_pkt_copy(t->pkt.frame, NETMAP_BUF(ring, slot->buf_idx), all);
+			known[si] = slot->buf_idx;
+		}
+		slot->len = (uint16_t)total;
+		slot->flags = 0;
+		si = nm_ring_next(ring, si);
+	}
+	*head = si;
+	t->txk += n - 1;	/* pg_prepare counted the first */
+	t->ready = 0;
+	c->bytes += (uint64_t)len * n;
+}
+
+/* Packets one by one, up to `limit` in `space` slots, from *head on: how many it queued. */
+static uint32_t put_each(struct targ *t, struct pg_ctrs *c, struct netmap_ring *ring, int ri,
+			 uint32_t *head, uint32_t space, uint32_t limit)
 {
 	struct glob *g = t->g;
-	uint32_t head = ring->head, space = nm_ring_space(ring), sent = 0;
+	uint32_t sent = 0;
 
-	pg_sample_space(t, space);
 	while (sent < limit) {
 		int len = pg_prepare(t), total = t->pkt.vhdr + len;
 		uint32_t need = (uint32_t)((total + g->frag_size - 1) / g->frag_size);
-
-		uint32_t first = head;
+		uint32_t first = *head;
 
 		if (space < need)
 			break;
 		if (need == 1) {
-			put_one(t, ring, ri, head, total);
-			head = nm_ring_next(ring, head);
+			put_one(t, ring, ri, *head, total);
+			*head = nm_ring_next(ring, *head);
 		} else {
-			head = put_frags(t, ring, ri, head, total);
+			*head = put_frags(t, ring, ri, *head, total);
 		}
 		if (g->options & OPT_DUMP)
 			pkt_dump("tx", t->pkt.frame, total, ring->ringid, (int)first);
@@ -283,6 +320,24 @@ static uint32_t tx_ring(struct targ *t, struct pg_ctrs *c, struct netmap_ring *r
 		space -= need;
 		sent++;
 		c->bytes += (uint64_t)len;
+	}
+	return sent;
+}
+
+/* Fills one TX ring with up to `limit` packets: how many it queued. */
+static uint32_t tx_ring(struct targ *t, struct pg_ctrs *c, struct netmap_ring *ring, int ri,
+			uint32_t limit)
+{
+	uint32_t head = ring->head, space = nm_ring_space(ring), sent;
+	int len = pg_prepare(t);
+
+	pg_sample_space(t, space);
+	if (tx_fixed(t, t->pkt.vhdr + len)) {
+		sent = limit < space ? limit : space;
+		if (sent)
+			put_fixed(t, c, ring, ri, &head, sent, len);
+	} else {
+		sent = put_each(t, c, ring, ri, &head, space, limit);
 	}
 	if (sent) {	/* a completion hint on the batch's last slot, as NIC drivers like */
 		ring->slot[head == 0 ? ring->num_slots - 1 : head - 1].flags |= NS_REPORT;
