@@ -21,7 +21,7 @@ NM_PARAM_RW(no_pendintr, no_pendintr, "Always look for new RX packets on sync (a
 NM_PARAM_RW(txsync_retry, txsync_retry, "Retries when a switch destination NIC ring is full");
 NM_PARAM_RW(fwd, fwd, "1: transparent forwarding on every ring");
 NM_PARAM_RW(admode, admode, "Adapter mode: 0 best, 1 native only, 2 generic only");
-NM_PARAM_RW(generic_mit, generic_mit, "Generic RX notification interval, ns (<32768: every frame)");
+NM_PARAM_RW(generic_mit, generic_mit, "Generic RX: least ns between two wake-ups of a ring (<32768: no delay)");
 NM_PARAM_RW(generic_ringsize, generic_ringsize, "Default slots per generic adapter ring");
 NM_PARAM_RW(generic_rings, generic_rings, "Accepted; unused");
 NM_PARAM_RW(generic_txqdisc, generic_txqdisc, "Use a netmap-aware qdisc for generic TX backpressure");
