@@ -244,6 +244,20 @@ static void nm_vale_publish(struct nm_vale_rxq *rxq, int lid, u32 pkts, u64 byte
 }
 
 /*
+ * The common case of nm_vale_copy_frag, small enough to inline into the per-slot loop: a
+ * fragment in the region (not NS_INDIRECT), no virtio-net header on either side.
+ */
+static inline u16 nm_vale_copy_plain(const struct nm_vale_frag *f, struct netmap_slot *slot,
+				     const struct nm_buf_lut *dlut)
+{
+	if (f->len > dlut->size)
+		return 0;
+	nm_buf_copy(nm_buf_lut_addr(dlut, READ_ONCE(slot->buf_idx)), (const void *)(uintptr_t)f->src,
+		    f->len);	/* f->len <= the source buffer's size */
+	return f->len;
+}
+
+/*
  * Copies one fragment into a destination slot; what does not fit, or faults, becomes empty.  On
  * the first fragment, a virtio-net header of sh bytes becomes one of dh bytes (spec §7.2.10): the
  * common prefix is kept, the rest zeroed, and a 12-byte header says one buffer (num_buffers = 1).
@@ -251,15 +265,12 @@ static void nm_vale_publish(struct nm_vale_rxq *rxq, int lid, u32 pkts, u64 byte
 static u16 nm_vale_copy_frag(const struct nm_vale_frag *f, struct netmap_slot *slot,
 			     const struct nm_buf_lut *dlut, u32 sh, u32 dh)
 {
-	u8 *dst = nm_buf_lut_addr(dlut, READ_ONCE(slot->buf_idx));
+	u8 *dst;
 	u32 len = f->len - sh + dh;
 
-	if (likely(!sh && !dh && !f->indirect)) {	/* the common case */
-		if (len > dlut->size)
-			return 0;
-		nm_buf_copy(dst, (const void *)(uintptr_t)f->src, len);	/* f->len <= source size */
-		return len;
-	}
+	if (likely(!sh && !dh && !f->indirect))
+		return nm_vale_copy_plain(f, slot, dlut);
+	dst = nm_buf_lut_addr(dlut, READ_ONCE(slot->buf_idx));
 	if (f->len < sh || len > dlut->size)
 		return 0;
 	if (sh != dh) {
@@ -293,7 +304,9 @@ static void nm_vale_deliver(struct nm_vale_port *dp, u32 ring, const struct nm_v
 	if (q->single && !q->vnet_hdr && !dh) {
 		for (i = 0, j = start; i < taken; i++) {
 			struct netmap_slot *slot = &kr->ring->slot[j];
-			u16 len = nm_vale_copy_frag(&q->frag[q->pkt[sel[i]].first], slot, dlut, 0, 0);
+			const struct nm_vale_frag *f = &q->frag[q->pkt[sel[i]].first];
+			u16 len = likely(!f->indirect) ? nm_vale_copy_plain(f, slot, dlut) :
+							 nm_vale_copy_frag(f, slot, dlut, 0, 0);
 
 			WRITE_ONCE(slot->len, len);
 			WRITE_ONCE(slot->flags, 1 << 8);	/* one fragment */
@@ -342,6 +355,39 @@ static u32 nm_vale_select(struct nm_vale_txq *q, u32 npkts, const struct nm_vale
 	return nsel;
 }
 
+/*
+ * The one port that gets every packet of the batch, or NM_BDG_NOPORT when they go to several
+ * ports, to none, or some go nowhere.  A broadcast reaches every port but the sender, which on a
+ * switch of two ports is the other one: the usual benchmark, as pkt-gen's default destination is
+ * ff:ff:ff:ff:ff:ff.  *ucast tells whether a unicast packet named it (which picks the ring).
+ */
+static u32 nm_vale_single_dst(const struct nm_bridge *b, const struct nm_vale_port *src,
+			      const struct nm_vale_txq *q, u32 npkts, bool *ucast)
+{
+	u32 i, only = NM_BDG_NOPORT;
+	bool bcast = false;
+
+	for (i = 0; i < npkts; i++) {
+		u32 d = q->pkt[i].dst;
+
+		if (d == NM_BDG_BROADCAST)
+			bcast = true;
+		else if (d == NM_BDG_NOPORT || (only != NM_BDG_NOPORT && d != only))
+			return NM_BDG_NOPORT;
+		else
+			only = d;
+	}
+	*ucast = only != NM_BDG_NOPORT;
+	if (!bcast)
+		return only;
+	if (b->nports != 2)
+		return NM_BDG_NOPORT;
+	for (i = 0; i < NM_BDG_MAXPORTS && only == NM_BDG_NOPORT; i++)
+		if (b->ports[i] && i != src->index)
+			only = i;
+	return only;
+}
+
 /* Delivers a batch to every destination it names: unicast to ring (source ring mod the
  * destination's rings), broadcast to ring 0 of every other port. */
 static void nm_vale_forward(struct nm_vale_port *src, u32 src_ring, struct nm_vale_txq *q,
@@ -349,36 +395,36 @@ static void nm_vale_forward(struct nm_vale_port *src, u32 src_ring, struct nm_va
 {
 	struct nm_bridge *b = src->bdg;
 	u8 seen[NM_BDG_MAXPORTS] = { 0 };
-	u32 i, ndst = 0, last = NM_BDG_NOPORT;
-	bool bcast = false;
+	u32 i, left;
+	bool bcast = false, ucast;
 
+	/* The common case: the whole batch goes to one port, and needs no selection pass. */
+	i = q->vnet_hdr ? NM_BDG_NOPORT : nm_vale_single_dst(b, src, q, npkts, &ucast);
+	if (i != NM_BDG_NOPORT && b->ports[i]) {
+		struct nm_vale_port *dp = b->ports[i];
+
+		for (i = 0; i < npkts; i++)
+			q->sel[i] = i;
+		nm_vale_deliver(dp, ucast ? src_ring % dp->na->num_rings[NM_RX] : 0, q, q->sel,
+				npkts);
+		return;
+	}
 	for (i = 0; i < npkts; i++) {
 		u8 d = q->pkt[i].dst;
 
-		if (d == NM_BDG_BROADCAST) {
+		if (d == NM_BDG_BROADCAST)
 			bcast = true;
-		} else if (d != NM_BDG_NOPORT && !seen[d]) {
+		else if (d != NM_BDG_NOPORT)
 			seen[d] = 1;
-			ndst++;
-			last = d;
-		}
 	}
-	/* The common case: the whole batch goes to one port, and needs no selection pass. */
-	if (!bcast && ndst == 1 && !q->vnet_hdr && b->ports[last]) {
-		struct nm_vale_port *dp = b->ports[last];
-
-		for (i = 0; i < npkts && q->pkt[i].dst == last; i++)
-			q->sel[i] = i;
-		if (i == npkts) {
-			nm_vale_deliver(dp, src_ring % dp->na->num_rings[NM_RX], q, q->sel, npkts);
-			return;
-		}
-	}
-	for (i = 0; i < NM_BDG_MAXPORTS; i++) {
+	for (i = 0, left = b->nports; i < NM_BDG_MAXPORTS && left; i++) {
 		struct nm_vale_port *dp = b->ports[i];
 		u32 nsel;
 
-		if (!dp || i == src->index || !(seen[i] || bcast))
+		if (!dp)
+			continue;
+		left--;
+		if (i == src->index || !(seen[i] || bcast))
 			continue;
 		nsel = nm_vale_select(q, npkts, dp);
 		if (nsel)
