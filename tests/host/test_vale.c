@@ -165,6 +165,49 @@ static void test_learning(void)
 	app_close(&a);
 }
 
+/*
+ * Which receive ring: a unicast frame goes to the sender's ring number (mod the destination's
+ * rings), a broadcast to ring 0, also on a switch of two ports, where every frame has the one
+ * destination and the switch takes its single-destination path.
+ */
+static void test_two_port_rings(void)
+{
+	struct nmreq_register two = { .nr_mode = NR_REG_ALL_NIC, .nr_tx_rings = 2, .nr_rx_rings = 2 };
+	struct app a, b;
+	struct netmap_ring *ta1, *rb0, *rb1;
+	u32 i;
+
+	ok(app_open_reg(&a, "vale7:a", &two) == 0 && app_open_reg(&b, "vale7:b", &two) == 0 &&
+	   a.reg.nr_tx_rings == 2 && b.reg.nr_rx_rings == 2, "two ports with two ring pairs on vale7");
+	ta1 = NETMAP_TXRING(a.nifp, 1);
+	rb0 = NETMAP_RXRING(b.nifp, 0);
+	rb1 = NETMAP_RXRING(b.nifp, 1);
+	for (i = 0; i < 5; i++)
+		eth_frame(ta1, BCAST, MAC_A, 60, (u8)(10 + i), 0);
+	send(&a);
+	nm_file_sync(b.nf, NM_RX);
+	ok(nm_ring_space(rb0) == 5 && nm_ring_space(rb1) == 0 && frame_is_eth(rb0, rb0->head, 60, 10),
+	   "broadcasts from TX ring 1 arrive on RX ring 0 (%u, %u)", nm_ring_space(rb0),
+	   nm_ring_space(rb1));
+	for (i = 0; i < 3; i++)
+		eth_frame(ta1, MAC_B, MAC_A, 70, 20, 0);
+	send(&a);
+	nm_file_sync(b.nf, NM_RX);
+	ok(nm_ring_space(rb0) == 8 && nm_ring_space(rb1) == 0,
+	   "unicast to a MAC not yet learned is flooded: RX ring 0 (%u, %u)", nm_ring_space(rb0),
+	   nm_ring_space(rb1));
+	eth_frame(NETMAP_TXRING(b.nifp, 0), BCAST, MAC_B, 60, 30, 0);	/* B learned */
+	send(&b);
+	for (i = 0; i < 4; i++)
+		eth_frame(ta1, MAC_B, MAC_A, 80, 40, 0);
+	send(&a);
+	nm_file_sync(b.nf, NM_RX);
+	ok(nm_ring_space(rb1) == 4 && frame_is_eth(rb1, rb1->head, 80, 40),
+	   "unicast to a learned MAC from TX ring 1 arrives on RX ring 1 (%u)", nm_ring_space(rb1));
+	app_close(&b);
+	app_close(&a);
+}
+
 static void test_unbound_and_list(void)
 {
 	struct app a, t;
@@ -506,6 +549,7 @@ int main(void)
 	nm_vale_init();
 	base = nm_os_live_objects();
 	test_learning();
+	test_two_port_rings();
 	test_unbound_and_list();
 	test_names_and_limits();
 	test_parallel_senders();
