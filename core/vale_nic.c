@@ -9,6 +9,10 @@
  *      device RX ring i  --(forwarded like a sender's TX ring i)-->  the switch
  *      the switch  --(port RX ring i, buffers swapped)-->  device TX ring i
  *
+ * A port has at most NM_VALE_MAX_RINGS rings a side; a device may have more.  All the device's
+ * rings are bound all the same, so none of them silently passes traffic to the stack: RX ring i
+ * is forwarded as the port's TX ring i mod 16, and TX rings past 16 stay idle.
+ *
  * Both directions run in one deferred work item per attachment (nm_os_work), kicked by every
  * wake-up of a ring involved: frames arriving on the device, transmit completions freeing room,
  * and senders delivering into the port's RX rings.  The work runs in process context, so device
@@ -30,7 +34,8 @@
 struct nm_vale_wire {
 	struct nm_vale_port *vp;	/* NULL when not attached */
 	u32 hw_first[NM_DIRS];		/* the device's rings: RX (into the switch), TX (out of it) */
-	u32 nrings[NM_DIRS];		/* how many of them; also vp's TX / RX ring counts */
+	u32 hwn[NM_DIRS];		/* how many of them: all, bound to the kernel */
+	u32 nrings[NM_DIRS];		/* vp's TX / RX ring counts: hwn, at most NM_VALE_MAX_RINGS */
 };
 
 struct nm_vale_nic {
@@ -61,7 +66,9 @@ static bool nm_vale_wire_rx(struct nm_vale_wire *w, u32 r, struct nm_adapter *hw
 		return false;
 	}
 	from = hk->hwcur;
-	nm_vale_forward_slots(w->vp, r, hk, from, hk->hwtail);
+	/* A device with more RX rings than a port may have shares the port's TX rings' scratch
+	 * space; the work is single-threaded, so they never use it at once. */
+	nm_vale_forward_slots(w->vp, r % w->nrings[NM_RX], hk, from, hk->hwtail);
 	nm_kring_kernel_sync(hk, hk->hwtail);	/* release them (and maybe receive more) */
 	nm_kring_put(hk);
 	return true;
@@ -148,7 +155,7 @@ static void nm_vale_nic_work(void *arg)
 
 			if (!w->vp)
 				continue;
-			for (r = 0; r < w->nrings[NM_RX]; r++)
+			for (r = 0; r < w->hwn[NM_RX]; r++)
 				moved |= nm_vale_wire_rx(w, r, nic->hw);
 			for (r = 0; r < w->nrings[NM_TX]; r++)
 				moved |= nm_vale_wire_tx(w, r, nic->hw);
@@ -176,7 +183,7 @@ static void nm_vale_wire_hook(struct nm_vale_wire *w, struct nm_adapter *hw,
 	u32 i;
 
 	for (d = 0; d < NM_DIRS; d++) {
-		for (i = 0; i < w->nrings[d]; i++) {
+		for (i = 0; i < w->hwn[d]; i++) {
 			struct nm_kring *hk = &hw->krings[d][w->hw_first[d] + i];
 
 			if (nic)
@@ -201,7 +208,7 @@ static void nm_vale_wire_unbind(struct nm_vale_wire *w, struct nm_adapter *hw, i
 	u32 i;
 
 	for (d = 0; d <= upto_dir && d < NM_DIRS; d++) {
-		u32 end = d == upto_dir ? upto : w->nrings[d];
+		u32 end = d == upto_dir ? upto : w->hwn[d];
 
 		for (i = 0; i < end; i++) {
 			struct nm_kring *hk = &hw->krings[d][w->hw_first[d] + i];
@@ -209,6 +216,8 @@ static void nm_vale_wire_unbind(struct nm_vale_wire *w, struct nm_adapter *hw, i
 			hk->fds--;
 			hk->exclusive = false;
 			nm_kring_unuse(hk);
+			if (i >= w->nrings[d])
+				continue;	/* a device ring beyond the port's: no port side */
 			if (d == NM_TX) {	/* and the port RX ring swapping with it */
 				nm_kring_unuse(&w->vp->na->krings[NM_RX][i]);
 			} else {
@@ -229,13 +238,15 @@ static int nm_vale_wire_bind(struct nm_vale_wire *w, struct nm_adapter *hw)
 	u32 i;
 
 	for (d = 0; d < NM_DIRS; d++) {
-		for (i = 0; i < w->nrings[d]; i++) {
+		for (i = 0; i < w->hwn[d]; i++) {
 			struct nm_kring *hk = &hw->krings[d][w->hw_first[d] + i];
 
 			err = nm_kring_use(hk);
 			if (err)
 				goto unbind;
-			if (d == NM_TX) {
+			if (i >= w->nrings[d]) {
+				err = 0;	/* bound, idle on TX; RX shares a port ring's scratch */
+			} else if (d == NM_TX) {
 				err = nm_kring_use(&w->vp->na->krings[NM_RX][i]);
 			} else {
 				w->vp->txq[i] = nm_os_malloc(sizeof(struct nm_vale_txq));
@@ -271,6 +282,7 @@ static int nm_vale_wire_create(struct nm_vale_wire *w, struct nm_adapter *hw, co
 		u32 n = host ? hw->num_host_rings[d] : hw->num_rings[d];
 
 		w->hw_first[d] = host ? hw->num_rings[d] : 0;
+		w->hwn[d] = n;
 		w->nrings[d] = n < NM_VALE_MAX_RINGS ? n : NM_VALE_MAX_RINGS;
 	}
 	rings[NM_TX] = w->nrings[NM_RX];

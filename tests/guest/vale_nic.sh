@@ -93,6 +93,17 @@ t "detaching vale2:vn0 removes both ports" \
   'vale-ctl -d vale2:vn0 && ! grep -q "^vale2:" /proc/netmap_vale'
 t "ping works again without netmap" 'ping -c 1 -W 3 10.79.0.2 > /dev/null'
 
+# --- a device with more queues than a port has rings (20 > 16) ---
+$IP link add mq0 numtxqueues 20 numrxqueues 20 type veth peer name mq1 numtxqueues 20 numrxqueues 20
+$IP link set mq0 up
+$IP link set mq1 up
+t "vale-ctl -a vale4:mq0 attaches a device with 20 queues" 'vale-ctl -a vale4:mq0'
+# netmap TX ring 17 of mq1 sends on queue 17, which mq0 receives on a ring past the port's 16
+t "frames the device receives on a ring past 16 reach the switch: 500, in order, intact" \
+  'seq_test vale4:p "" netmap:mq1-17 "" 500'
+t "vale-ctl -d vale4:mq0" 'vale-ctl -d vale4:mq0'
+$IP link del mq0
+
 # --- the device disappears while attached ---
 t "vale-ctl -a vale3:vn0 (again)" 'vale-ctl -a vale3:vn0'
 $IP link del vn0
