@@ -60,7 +60,7 @@ static inline void *nm_buf_lut_addr(const struct nm_buf_lut *lut, u32 idx)
  */
 #define NM_BUF_COPY_BLOCKS_MAX 512
 
-static inline void nm_buf_copy(void *dst, const void *src, u32 len)
+static __always_inline void nm_buf_copy(void *dst, const void *src, u32 len)
 {
 	u8 *d = dst;
 	const u8 *s = src;

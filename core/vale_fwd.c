@@ -247,8 +247,8 @@ static void nm_vale_publish(struct nm_vale_rxq *rxq, int lid, u32 pkts, u64 byte
  * The common case of nm_vale_copy_frag, small enough to inline into the per-slot loop: a
  * fragment in the region (not NS_INDIRECT), no virtio-net header on either side.
  */
-static inline u16 nm_vale_copy_plain(const struct nm_vale_frag *f, struct netmap_slot *slot,
-				     const struct nm_buf_lut *dlut)
+static __always_inline u16 nm_vale_copy_plain(const struct nm_vale_frag *f,
+					       struct netmap_slot *slot, const struct nm_buf_lut *dlut)
 {
 	if (f->len > dlut->size)
 		return 0;
