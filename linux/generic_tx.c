@@ -19,12 +19,12 @@
  * of where each frame in flight ends.  Pollers are woken every quarter ring of completions and
  * when the last frame in flight completes; a short timer covers "busy with nothing in flight".
  *
- * Frame memory: a frame that fits in a page is built (build_skb) in a page this ring keeps, one
- * per FIFO position, instead of a fresh allocation per frame (kmalloc'd skb data is zeroed on
- * allocation on kernels with init_on_alloc, Debian's default: half of the sender's time went
- * there).  The skb holds its own page reference, which the stack drops when it frees the data
- * (clones included); when the FIFO comes back to that position the page is reused if ours is the
- * only reference left, and otherwise left to whoever still holds it and replaced.  So a ring
+ * Frame memory: a frame that fits in a page is built (napi_build_skb) in a page this ring
+ * keeps, one per FIFO position, instead of a fresh allocation per frame (kmalloc'd skb data is
+ * zeroed on allocation on kernels with init_on_alloc, Debian's default: half of the sender's time
+ * went there).  The skb holds its own page reference, which the stack drops when it frees the
+ * data (clones included); when the FIFO comes back to that position the page is reused if ours is
+ * the only reference left, and otherwise left to whoever still holds it and replaced.  So a ring
  * keeps at most num_slots pages, only while in netmap mode.  Larger frames use alloc_skb.
  *
  * Host TX ring: each packet becomes an skb received on the device (netif_receive_skb with bottom
