@@ -124,6 +124,22 @@ static bool nm_grxq_enqueue(struct nm_grxq *rq, struct sk_buff *skb, unsigned in
 	return true;
 }
 
+/*
+ * Drops a frame whose offload could not be resolved in software, counting it in `counter`; the
+ * first time, one log line says what to turn off.
+ */
+static void nm_gen_offload_drop(struct nm_gna *g, atomic64_t *counter, struct sk_buff *skb,
+				const char *what)
+{
+	atomic64_inc(counter);
+	if (!READ_ONCE(g->offload_warned)) {
+		WRITE_ONCE(g->offload_warned, true);
+		nm_os_log_ratelimited("%s: dropping frames that need %s, which could not be done in software; run `ethtool -K %s tx off gso off tso off gro off`",
+				      g->ifname, what, g->ifname);
+	}
+	kfree_skb(skb);
+}
+
 /* --- NIC RX: the device's rx handler ------------------------------------------------------- */
 
 /*
@@ -139,8 +155,7 @@ static rx_handler_result_t nm_gen_rx_gso(struct nm_gna *g, struct nm_grxq *rq, s
 	__skb_push(skb, skb->data - skb_mac_header(skb));	/* segmentation starts at the MAC header */
 	segs = __skb_gso_segment(skb, 0, false);
 	if (IS_ERR_OR_NULL(segs)) {
-		atomic64_inc(&g->rx_drop_offload);
-		kfree_skb(skb);
+		nm_gen_offload_drop(g, &g->rx_drop_offload, skb, "segmentation offload (GSO/TSO/GRO)");
 		return RX_HANDLER_CONSUMED;
 	}
 	consume_skb(skb);
@@ -182,8 +197,7 @@ rx_handler_result_t nm_gen_rx_handler(struct sk_buff **pskb)
 	 * here, in software.
 	 */
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) {
-		atomic64_inc(&g->rx_drop_offload);
-		kfree_skb(skb);
+		nm_gen_offload_drop(g, &g->rx_drop_offload, skb, "checksum offload");
 		return RX_HANDLER_CONSUMED;
 	}
 	if (!nm_grxq_enqueue(rq, skb, skb->data - skb_mac_header(skb)))
@@ -205,17 +219,6 @@ static u16 nm_gen_stack_txq(struct net_device *dev, struct sk_buff *skb)
 	return netdev_pick_tx(dev, skb, NULL);
 }
 
-static void nm_gen_offload_drop(struct nm_gna *g, struct sk_buff *skb, const char *what)
-{
-	atomic64_inc(&g->host_rx_drop_offload);
-	if (!READ_ONCE(g->offload_warned)) {
-		WRITE_ONCE(g->offload_warned, true);
-		nm_os_log_ratelimited("%s: host ring: dropping stack frames that need %s, which could not be done in software; run `ethtool -K %s tx off gso off tso off`",
-				      g->ifname, what, g->ifname);
-	}
-	kfree_skb(skb);
-}
-
 /* Checksum offload resolved in software unless generic_hwcsum lets the frame go as it is. */
 static int nm_gen_host_csum(struct sk_buff *skb)
 {
@@ -227,7 +230,7 @@ static int nm_gen_host_csum(struct sk_buff *skb)
 static void nm_gen_host_queue(struct nm_gna *g, struct nm_grxq *rq, struct sk_buff *skb)
 {
 	if (nm_gen_host_csum(skb)) {
-		nm_gen_offload_drop(g, skb, "checksum offload");
+		nm_gen_offload_drop(g, &g->host_rx_drop_offload, skb, "checksum offload");
 		return;
 	}
 	if (!nm_grxq_enqueue(rq, skb, 0)) {
@@ -257,7 +260,8 @@ unsigned int nm_gen_egress_hook(void *priv, struct sk_buff *skb, const struct nf
 		struct sk_buff *segs = skb_gso_segment(skb, 0), *next;
 
 		if (IS_ERR_OR_NULL(segs)) {
-			nm_gen_offload_drop(g, skb, "segmentation offload (GSO/TSO)");
+			nm_gen_offload_drop(g, &g->host_rx_drop_offload, skb,
+					    "segmentation offload (GSO/TSO)");
 			return NF_STOLEN;
 		}
 		consume_skb(skb);
