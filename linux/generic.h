@@ -73,10 +73,22 @@ struct nm_gtx_comp {
 };
 
 /* One NIC TX ring. */
+/* Frames txsync builds, then hands to the driver under one hold of the queue lock. */
+#define NM_GEN_TX_BATCH 64
+
+struct nm_gtx_batch {
+	u32 n;
+	struct sk_buff *skb[NM_GEN_TX_BATCH];
+	u32 start[NM_GEN_TX_BATCH];	/* the frame's first slot */
+	u32 end[NM_GEN_TX_BATCH];	/* the slot after its last */
+	u32 len[NM_GEN_TX_BATCH];
+};
+
 struct nm_gtxr {
 	struct nm_gtx_comp *comp;	/* NULL while the ring is not in netmap mode */
 	u32 *frame_end;			/* per frame in flight (FIFO by `sent`): slot after it */
 	struct page **page;		/* per FIFO position: the page its frame was built in */
+	struct nm_gtx_batch batch;	/* owned by txsync */
 	u32 sent, reclaimed;		/* frame counts, owned by txsync */
 	u32 fifo_w, fifo_r;		/* frame_end positions of the next sent / reclaimed */
 	bool active;			/* READ_ONCE by the egress hook */

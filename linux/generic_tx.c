@@ -208,19 +208,20 @@ void nm_gen_pkt_copy(struct nm_kring *kr, const struct nm_buf_lut *lut, u32 i, u
 /* --- NIC TX ring -> driver ------------------------------------------------------------------ */
 
 /*
- * txsync hands frames to the driver with bottom halves off, re-enabling them every this many
- * frames.  __dev_direct_xmit turns them off and on around each frame, and turning them on runs
- * the softirqs the frame raised: for a veth that is the peer's whole receive path, entered once
- * per frame.  Holding them off lets one softirq run take a batch (the backlog's NAPI weight is
- * 64), and re-enabling every 64 frames keeps the backlog (netdev_max_backlog, 1000) from
- * overflowing on a large ring.
+ * txsync works in batches of up to NM_GEN_TX_BATCH frames: it builds their skbs, then hands them
+ * to the driver under one hold of the queue's transmit lock, each but the last marked "more to
+ * come" (xmit_more), so that a NIC rings its doorbell once per batch, the way the kernel's own
+ * pktgen sends.  This replaces __dev_direct_xmit, which would validate each skb (ours need
+ * nothing: linear, no GSO, no checksum to finish) and take the lock per frame; like it, frames
+ * bypass the qdisc and the packet taps.  Bottom halves stay off for the whole batch and come back
+ * on between batches: for a veth, that runs the peer's receive path once per batch (the
+ * backlog's NAPI weight is 64) instead of once per frame.
  */
-#define NM_GEN_TX_BH_BATCH 64
 
-/* An empty skb built in the page kept at FIFO position t->fifo_w (see "Frame memory" above). */
-static struct sk_buff *nm_gen_tx_page_skb(struct nm_gtxr *t)
+/* An empty skb built in the page kept at FIFO position pos (see "Frame memory" above). */
+static struct sk_buff *nm_gen_tx_page_skb(struct nm_gtxr *t, u32 pos)
 {
-	struct page **pp = &t->page[t->fifo_w];
+	struct page **pp = &t->page[pos];
 	struct sk_buff *skb;
 
 	if (*pp && page_ref_count(*pp) != 1) {
@@ -239,14 +240,14 @@ static struct sk_buff *nm_gen_tx_page_skb(struct nm_gtxr *t)
 	return skb;
 }
 
-/* An empty skb for a frame of len bytes, with the device's headroom.  BHs are off. */
-static struct sk_buff *nm_gen_tx_skb(struct nm_gtxr *t, struct net_device *dev, u32 len)
+/* An empty skb for a frame of len bytes at FIFO position pos, with the device's headroom. */
+static struct sk_buff *nm_gen_tx_skb(struct nm_gtxr *t, u32 pos, struct net_device *dev, u32 len)
 {
 	u32 room = LL_RESERVED_SPACE(dev) + len + dev->needed_tailroom;
 	struct sk_buff *skb;
 
 	if (SKB_DATA_ALIGN(room) + SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) <= PAGE_SIZE)
-		skb = nm_gen_tx_page_skb(t);
+		skb = nm_gen_tx_page_skb(t, pos);
 	else
 		skb = alloc_skb(room, GFP_ATOMIC | __GFP_NOWARN);
 	if (likely(skb))
@@ -276,13 +277,122 @@ static void nm_gen_tx_reclaim(struct nm_kring *kr, struct nm_gtxr *t)
 		kr->hwtail = nm_prev(last, n);
 }
 
+/*
+ * Builds the skbs of the packets from slot *i on (up to head, at most NM_GEN_TX_BATCH) into
+ * t->batch, each counted in flight with its completion destructor; bad packets are skipped and
+ * counted.  *i ends after the last packet looked at.  Returns false when out of memory.
+ */
+static bool nm_gen_tx_build(struct nm_gtxr *t, struct nm_kring *kr, const struct nm_buf_lut *lut,
+			    struct net_device *dev, u32 *i, u32 head)
+{
+	struct nm_gtx_batch *b = &t->batch;
+	u32 minlen = max_t(u32, dev->hard_header_len, 1);
+	u32 maxlen = dev->mtu + dev->hard_header_len + VLAN_HLEN;
+	u32 end, len;
+
+	for (b->n = 0; *i != head && b->n < NM_GEN_TX_BATCH; *i = end) {
+		enum nm_gen_pkt_state st = nm_gen_pkt(kr, lut, *i, head, &end, &len);
+		struct sk_buff *skb;
+
+		if (st == NM_PKT_INCOMPLETE)
+			break;
+		if (unlikely(st == NM_PKT_TOO_LONG)) {
+			t->drop_frags++;
+			continue;
+		}
+		if (unlikely(len < minlen || len > maxlen)) {
+			t->drop_len++;	/* never handed to the driver: the slots are free again */
+			continue;
+		}
+		skb = nm_gen_tx_skb(t, (t->fifo_w + b->n) % kr->num_slots, dev, len);
+		if (unlikely(!skb)) {
+			t->nomem++;
+			return false;
+		}
+		nm_gen_pkt_copy(kr, lut, *i, end, len, skb);
+		skb->dev = dev;
+		skb->priority = NM_PRIO_TO_DRIVER;
+		skb_reset_mac_header(skb);
+		skb_set_network_header(skb, dev->hard_header_len);
+		skb->protocol = dev_parse_header_protocol(skb);
+		skb->ip_summed = CHECKSUM_NONE;
+		refcount_inc(&t->comp->ref);
+		atomic_long_inc(&nm_gen_inflight);
+		skb_shinfo(skb)->destructor_arg = t->comp;
+		skb->destructor = nm_gen_tx_destructor;
+		b->skb[b->n] = skb;
+		b->start[b->n] = *i;
+		b->end[b->n] = end;
+		b->len[b->n] = len;
+		b->n++;
+	}
+	return true;
+}
+
+/* A built frame that will not be sent after all: no completion will come for it. */
+static void nm_gen_tx_unbuild(struct nm_gtxr *t, struct sk_buff *skb)
+{
+	skb->destructor = NULL;
+	kfree_skb(skb);
+	refcount_dec(&t->comp->ref);	/* the ring's own reference remains */
+	atomic_long_dec(&nm_gen_inflight);
+}
+
+/* Frame k of the batch is the driver's now (sent, or dropped by it: rc tells). */
+static void nm_gen_tx_taken(struct nm_gtxr *t, struct nm_kring *kr, u32 k, int rc)
+{
+	t->frame_end[t->fifo_w] = t->batch.end[k];
+	t->fifo_w = nm_next(t->fifo_w, kr->num_slots);
+	t->sent++;
+	if (likely(rc == NETDEV_TX_OK)) {
+		t->pkts++;
+		t->bytes += t->batch.len[k];
+	} else {
+		t->drop_dev++;	/* freed already: its completion has been counted */
+	}
+}
+
+/*
+ * Hands the batch to the driver on queue q (BHs off).  Returns how many frames it took; the
+ * others were taken back unsent (the queue is full or stopped: backpressure).
+ */
+static u32 nm_gen_tx_send(struct nm_gtxr *t, struct nm_kring *kr, struct net_device *dev, u16 q)
+{
+	struct nm_gtx_batch *b = &t->batch;
+	struct netdev_queue *txq = netdev_get_tx_queue(dev, q);
+	u32 k = 0, taken;
+
+	if (unlikely(!netif_running(dev) || !netif_carrier_ok(dev))) {
+		for (; k < b->n; k++) {	/* dropped, as __dev_direct_xmit would */
+			kfree_skb(b->skb[k]);
+			nm_gen_tx_taken(t, kr, k, NET_XMIT_DROP);
+		}
+		return b->n;
+	}
+	dev_xmit_recursion_inc();
+	HARD_TX_LOCK(dev, txq, smp_processor_id());
+	for (; k < b->n && !netif_xmit_frozen_or_drv_stopped(txq); k++) {
+		struct sk_buff *skb = b->skb[k];
+		int rc;
+
+		skb_set_queue_mapping(skb, q);
+		rc = netdev_start_xmit(skb, dev, txq, k + 1 < b->n);
+		if (unlikely(rc == NETDEV_TX_BUSY))
+			break;
+		nm_gen_tx_taken(t, kr, k, rc);
+	}
+	HARD_TX_UNLOCK(dev, txq);
+	dev_xmit_recursion_dec();
+	for (taken = k; k < b->n; k++)
+		nm_gen_tx_unbuild(t, b->skb[k]);
+	return taken;
+}
+
 static int nm_gen_nic_txsync(struct nm_gna *g, struct nm_kring *kr)
 {
 	struct nm_gtxr *t = &g->txr[kr->ring_id];
-	struct nm_gtx_comp *c = t->comp;
 	const struct nm_buf_lut *lut = nm_mem_lut(kr->na->mem);
-	u32 n = kr->num_slots, head = kr->rhead, i = kr->hwcur;
-	u32 minlen, maxlen, end, len, batch;
+	u32 head = kr->rhead, i = kr->hwcur;
 	struct net_device *dev;
 	bool retry = false;
 	u16 q;
@@ -294,75 +404,23 @@ static int nm_gen_nic_txsync(struct nm_gna *g, struct nm_kring *kr)
 		WRITE_ONCE(kr->stopped, true);
 		return -EIO;
 	}
-	minlen = max_t(u32, dev->hard_header_len, 1);
-	maxlen = dev->mtu + dev->hard_header_len + VLAN_HLEN;
 	q = kr->ring_id < dev->real_num_tx_queues ? kr->ring_id :
 		kr->ring_id % dev->real_num_tx_queues;
-	local_bh_disable();	/* see NM_GEN_TX_BH_BATCH */
-	for (batch = 0; i != head; batch++) {
-		enum nm_gen_pkt_state st = nm_gen_pkt(kr, lut, i, head, &end, &len);
-		struct sk_buff *skb;
-		int rc;
+	while (i != head && !retry) {
+		u32 from = i, taken;
 
-		if (unlikely(batch == NM_GEN_TX_BH_BATCH)) {
-			local_bh_enable();	/* the softirqs this batch raised run here */
-			local_bh_disable();
-			batch = 0;
-		}
-		if (st == NM_PKT_INCOMPLETE)
-			break;
-		if (unlikely(st == NM_PKT_TOO_LONG)) {
-			t->drop_frags++;
-			i = end;
-			continue;
-		}
-		if (unlikely(len < minlen || len > maxlen)) {
-			t->drop_len++;	/* never handed to the driver: the slots are free again */
-			i = end;
-			continue;
-		}
-		skb = nm_gen_tx_skb(t, dev, len);
-		if (unlikely(!skb)) {
-			t->nomem++;
-			retry = true;
-			break;
-		}
-		nm_gen_pkt_copy(kr, lut, i, end, len, skb);
-		skb->dev = dev;
-		skb->priority = NM_PRIO_TO_DRIVER;
-		skb_reset_mac_header(skb);
-		skb_set_network_header(skb, dev->hard_header_len);
-		skb->protocol = dev_parse_header_protocol(skb);
-		skb->ip_summed = CHECKSUM_NONE;
-
-		refcount_inc(&c->ref);
-		atomic_long_inc(&nm_gen_inflight);
-		skb_shinfo(skb)->destructor_arg = c;
-		skb->destructor = nm_gen_tx_destructor;
-		t->frame_end[t->fifo_w] = end;
-
-		rc = __dev_direct_xmit(skb, q);
-		if (unlikely(rc == NETDEV_TX_BUSY)) {
-			/* Still ours: take it back unsent; hwcur stays here (backpressure). */
-			skb->destructor = NULL;
-			kfree_skb(skb);
-			refcount_dec(&c->ref);	/* the ring's own reference remains */
-			atomic_long_dec(&nm_gen_inflight);
+		local_bh_disable();
+		retry = !nm_gen_tx_build(t, kr, lut, dev, &i, head);
+		taken = nm_gen_tx_send(t, kr, dev, q);
+		if (unlikely(taken < t->batch.n)) {
+			i = t->batch.start[taken];	/* hwcur stays at the first frame not taken */
 			t->busy++;
 			retry = true;
-			break;
 		}
-		t->fifo_w = nm_next(t->fifo_w, n);
-		t->sent++;
-		if (likely(rc == NETDEV_TX_OK)) {
-			t->pkts++;
-			t->bytes += len;
-		} else {
-			t->drop_dev++;	/* freed already: its completion has been counted */
-		}
-		i = end;
+		local_bh_enable();	/* the softirqs this batch raised run here */
+		if (i == from)
+			break;		/* an incomplete packet at head */
 	}
-	local_bh_enable();
 	rcu_read_unlock();
 	kr->hwcur = i;
 	nm_gen_tx_reclaim(kr, t);
