@@ -388,6 +388,16 @@ static u32 nm_gen_tx_send(struct nm_gtxr *t, struct nm_kring *kr, struct net_dev
 	return taken;
 }
 
+/* The device, under rcu_read_lock; NULL once it is gone, and then the ring is stopped. */
+static struct net_device *nm_gen_tx_dev(struct nm_gna *g, struct nm_kring *kr)
+{
+	struct net_device *dev = rcu_dereference(g->dev);
+
+	if (unlikely(!dev))
+		WRITE_ONCE(kr->stopped, true);
+	return dev;
+}
+
 static int nm_gen_nic_txsync(struct nm_gna *g, struct nm_kring *kr)
 {
 	struct nm_gtxr *t = &g->txr[kr->ring_id];
@@ -398,10 +408,9 @@ static int nm_gen_nic_txsync(struct nm_gna *g, struct nm_kring *kr)
 	u16 q;
 
 	rcu_read_lock();
-	dev = rcu_dereference(g->dev);
+	dev = nm_gen_tx_dev(g, kr);
 	if (unlikely(!dev)) {
 		rcu_read_unlock();
-		WRITE_ONCE(kr->stopped, true);
 		return -EIO;
 	}
 	q = kr->ring_id < dev->real_num_tx_queues ? kr->ring_id :
@@ -461,10 +470,9 @@ static int nm_gen_host_txsync(struct nm_gna *g, struct nm_kring *kr)
 	struct net_device *dev;
 
 	rcu_read_lock();
-	dev = rcu_dereference(g->dev);
+	dev = nm_gen_tx_dev(g, kr);
 	if (unlikely(!dev)) {
 		rcu_read_unlock();
-		WRITE_ONCE(kr->stopped, true);
 		return -EIO;
 	}
 	local_bh_disable();	/* the stack's receive path expects softirq context */

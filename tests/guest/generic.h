@@ -42,6 +42,18 @@ static __attribute__((unused)) int veth_pair(const char *a, const char *b, const
 	return sh("/sbin/ip link set %s up && /sbin/ip link set %s up", a, b);
 }
 
+/* veth_pair(a, b) with netmap:a opened as tx and netmap:b as rx, all rings; exits on failure. */
+static __attribute__((unused)) void veth_pair_open(const char *a, const char *b, struct nmport *tx,
+						   struct nmport *rx)
+{
+	if (veth_pair(a, b, NULL)) {
+		ok(0, "create veth pair %s/%s", a, b);
+		exit(t_exit());
+	}
+	nm_open_or_die(tx, a, NR_REG_ALL_NIC, 0, 0);
+	nm_open_or_die(rx, b, NR_REG_ALL_NIC, 0, 0);
+}
+
 static __attribute__((unused)) double now_s(void)
 {
 	struct timeval tv;

@@ -102,12 +102,7 @@ int main(void)
 	uint32_t got;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (veth_pair(A, B, NULL)) {
-		ok(0, "create veth pair %s/%s", A, B);
-		return t_exit();
-	}
-	nm_open_or_die(&tx, A, NR_REG_ALL_NIC, 0, 0);
-	nm_open_or_die(&rx, B, NR_REG_ALL_NIC, 0, 0);
+	veth_pair_open(A, B, &tx, &rx);
 
 	set_mit(400000000);	/* 400 ms */
 	usleep(500000);		/* longer than that since any earlier wake-up */
