@@ -278,6 +278,18 @@ static void nm_gen_tx_reclaim(struct nm_kring *kr, struct nm_gtxr *t)
 }
 
 /*
+ * The references n frames in flight hold, taken once per batch rather than per frame: these
+ * counters are written by the destructor on whichever CPU frees a frame.
+ */
+static void nm_gen_tx_hold(struct nm_gtxr *t, u32 n)
+{
+	if (n) {
+		refcount_add(n, &t->comp->ref);
+		atomic_long_add(n, &nm_gen_inflight);
+	}
+}
+
+/*
  * Builds the skbs of the packets from slot *i on (up to head, at most NM_GEN_TX_BATCH) into
  * t->batch, each counted in flight with its completion destructor; bad packets are skipped and
  * counted.  *i ends after the last packet looked at.  Returns false when out of memory.
@@ -307,6 +319,7 @@ static bool nm_gen_tx_build(struct nm_gtxr *t, struct nm_kring *kr, const struct
 		skb = nm_gen_tx_skb(t, (t->fifo_w + b->n) % kr->num_slots, dev, len);
 		if (unlikely(!skb)) {
 			t->nomem++;
+			nm_gen_tx_hold(t, b->n);
 			return false;
 		}
 		nm_gen_pkt_copy(kr, lut, *i, end, len, skb);
@@ -316,8 +329,6 @@ static bool nm_gen_tx_build(struct nm_gtxr *t, struct nm_kring *kr, const struct
 		skb_set_network_header(skb, dev->hard_header_len);
 		skb->protocol = dev_parse_header_protocol(skb);
 		skb->ip_summed = CHECKSUM_NONE;
-		refcount_inc(&t->comp->ref);
-		atomic_long_inc(&nm_gen_inflight);
 		skb_shinfo(skb)->destructor_arg = t->comp;
 		skb->destructor = nm_gen_tx_destructor;
 		b->skb[b->n] = skb;
@@ -326,6 +337,7 @@ static bool nm_gen_tx_build(struct nm_gtxr *t, struct nm_kring *kr, const struct
 		b->len[b->n] = len;
 		b->n++;
 	}
+	nm_gen_tx_hold(t, b->n);
 	return true;
 }
 
