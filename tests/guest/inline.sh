@@ -4,16 +4,7 @@
 # one TCP connection, byte for byte.
 . /tests/lib/net.sh
 IP=/sbin/ip
-t() { if eval "$2"; then echo "ok - $1"; else echo "not ok - $1"; fi; }
-modprobe veth
-$IP netns add peer
-$IP link add ilv0 type veth peer name ilv1
-$IP link set ilv1 netns peer
-$IP addr add 10.77.0.1/24 dev ilv0
-$IP link set ilv0 up
-$IP netns exec peer $IP addr add 10.77.0.2/24 dev ilv1
-$IP netns exec peer $IP link set ilv1 up
-$IP netns exec peer $IP link set lo up
+veth_ns ilv0 ilv1 peer 10.77.0
 t "ping works before netmap" 'ping -c 1 -W 2 10.77.0.2 >/dev/null'
 bridge -w 0 -i netmap:ilv0 >/tmp/inline-bridge.log 2>&1 &
 br=$!

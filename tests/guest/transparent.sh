@@ -6,15 +6,7 @@
 . /tests/lib/net.sh
 IP=/sbin/ip
 FWD=/sys/module/netmap/parameters/fwd
-t() { if eval "$2"; then echo "ok - $1"; else echo "not ok - $1"; fi; }
-modprobe veth
-$IP netns add tvp
-$IP link add tv0 type veth peer name tv1
-$IP link set tv1 netns tvp
-$IP addr add 10.80.0.1/24 dev tv0
-$IP link set tv0 up
-$IP netns exec tvp $IP addr add 10.80.0.2/24 dev tv1
-$IP netns exec tvp $IP link set tv1 up
+veth_ns tv0 tv1 tvp 10.80.0
 t "ping works before netmap" 'ping -c 1 -W 2 10.80.0.2 > /dev/null'
 
 echo 1 > $FWD

@@ -10,7 +10,6 @@
 #     hurts nothing and DETACH still works.
 . /tests/lib/net.sh
 IP=/sbin/ip
-t() { if eval "$2"; then echo "ok - $1"; else echo "not ok - $1"; fi; }
 peer() { $IP netns exec vnp "$@"; }
 
 # Waits (up to 30 s: opening a device maps the global region, slow under TCG) for pkt-gen -v's

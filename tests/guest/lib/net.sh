@@ -1,11 +1,28 @@
 # tests/guest/lib/net.sh - helpers the guest shell tests source (installed as /tests/lib/net.sh;
 # not a test itself).  They drive the kernel's own traffic across a netmap path and check it.
 
+# t NAME CMD: one TAP line for NAME, ok when the shell command CMD succeeds.
+t() { if eval "$2"; then echo "ok - $1"; else echo "not ok - $1"; fi; }
+
 # in_ns NS CMD...: runs CMD in network namespace NS, or here when NS is empty.
 in_ns() {
 	_ns=$1
 	shift
 	if [ -n "$_ns" ]; then /sbin/ip netns exec "$_ns" "$@"; else "$@"; fi
+}
+
+# veth_ns IF PEER NS NET: a veth pair IF <-> PEER with PEER in a new network namespace NS; IF gets
+# NET.1/24 and PEER NET.2/24 (NET is three octets), both up, and NS's loopback too.
+veth_ns() {
+	modprobe veth
+	/sbin/ip netns add "$3"
+	/sbin/ip link add "$1" type veth peer name "$2"
+	/sbin/ip link set "$2" netns "$3"
+	/sbin/ip addr add "$4.1/24" dev "$1"
+	/sbin/ip link set "$1" up
+	in_ns "$3" /sbin/ip addr add "$4.2/24" dev "$2"
+	in_ns "$3" /sbin/ip link set "$2" up
+	in_ns "$3" /sbin/ip link set lo up
 }
 
 # wait_line FILE REGEX [TENTHS]: waits (default 10 s) until FILE has a line matching REGEX.
