@@ -82,6 +82,25 @@ static __attribute__((unused)) void t_frame(uint8_t *buf, uint32_t seq, uint32_t
 		buf[i] = t_pattern(seq, i);
 }
 
+/*
+ * Queues test frames seq, seq+1, ... of len bytes in TX ring t, one slot each, while there is
+ * room (no sync); returns how many.
+ */
+static __attribute__((unused)) uint32_t tx_frames(struct netmap_ring *t, uint32_t seq,
+						  uint32_t count, uint32_t len)
+{
+	uint32_t k;
+
+	for (k = 0; k < count && nm_ring_space(t); k++) {
+		struct netmap_slot *s = &t->slot[t->cur];
+
+		t_frame((uint8_t *)NETMAP_BUF(t, s->buf_idx), seq + k, len);
+		s->len = (uint16_t)len;
+		t->head = t->cur = nm_ring_next(t, t->cur);
+	}
+	return k;
+}
+
 /* -1: not a test frame; 0: frame `*seq` intact; 1: frame `*seq` corrupt. */
 static __attribute__((unused)) int t_check(const uint8_t *buf, uint32_t len, uint32_t *seq)
 {

@@ -20,16 +20,7 @@ static void set_mit(long ns)
 /* Sends `count` test frames from tx's ring 0, starting at sequence seq. */
 static void send_frames(struct nmport *tx, uint32_t seq, uint32_t count)
 {
-	struct netmap_ring *t = NETMAP_TXRING(tx->nifp, 0);
-	uint32_t k;
-
-	for (k = 0; k < count && nm_ring_space(t); k++) {
-		struct netmap_slot *s = &t->slot[t->cur];
-
-		s->len = 60;
-		t_frame((uint8_t *)NETMAP_BUF(t, s->buf_idx), seq + k, 60);
-		t->head = t->cur = nm_ring_next(t, t->cur);
-	}
+	tx_frames(NETMAP_TXRING(tx->nifp, 0), seq, count, 60);
 	ioctl(tx->fd, NIOCTXSYNC);
 }
 

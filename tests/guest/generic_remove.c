@@ -15,7 +15,7 @@ int main(void)
 	struct nmport tx, rx;
 	struct netmap_ring *t, *r;
 	struct pollfd pfd;
-	uint32_t i, got = 0;
+	uint32_t got = 0;
 	int err;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -31,26 +31,14 @@ int main(void)
 	   strerror(errno));
 	sh("/sbin/ip link set " A " up");
 	ok(ioctl(tx.fd, NIOCTXSYNC) == 0, "TXSYNC once it is up again: 0");
-	for (i = 0; i < 10; i++) {
-		struct netmap_slot *s = &t->slot[t->cur];
-
-		t_frame((uint8_t *)NETMAP_BUF(t, s->buf_idx), i, 64);
-		s->len = 64;
-		t->head = t->cur = nm_ring_next(t, t->cur);
-	}
+	tx_frames(t, 0, 10, 64);
 	ioctl(tx.fd, NIOCTXSYNC);
 	if (rx_wait(&rx, r, 2000) > 0)
 		got = nm_ring_space(r);
 	ok(got == 10, "traffic flows after down/up (%u frames)", got);
 
 	/* Frames queued for the receiver, others in flight, then the pair disappears. */
-	for (i = 0; i < 500; i++) {
-		struct netmap_slot *s = &t->slot[t->cur];
-
-		t_frame((uint8_t *)NETMAP_BUF(t, s->buf_idx), i, 100);
-		s->len = 100;
-		t->head = t->cur = nm_ring_next(t, t->cur);
-	}
+	tx_frames(t, 0, 500, 100);
 	ioctl(tx.fd, NIOCTXSYNC);
 	ok(sh("/sbin/ip link del " A) == 0, "delete %s while both ends are open in netmap mode", A);
 
