@@ -356,36 +356,22 @@ static u32 nm_vale_select(struct nm_vale_txq *q, u32 npkts, const struct nm_vale
 }
 
 /*
- * The one port that gets every packet of the batch, or NM_BDG_NOPORT when they go to several
- * ports, to none, or some go nowhere.  A broadcast reaches every port but the sender, which on a
- * switch of two ports is the other one: the usual benchmark, as pkt-gen's default destination is
- * ff:ff:ff:ff:ff:ff.  *ucast tells whether a unicast packet named it (which picks the ring).
+ * The port a broadcast reaches when it is the only one besides the sender: on a switch of two
+ * ports, the other one (known already if a unicast packet named it).  NM_BDG_NOPORT otherwise.
+ * The usual benchmark, as pkt-gen's default destination is ff:ff:ff:ff:ff:ff.
  */
-static u32 nm_vale_single_dst(const struct nm_bridge *b, const struct nm_vale_port *src,
-			      const struct nm_vale_txq *q, u32 npkts, bool *ucast)
+static u32 nm_vale_other_port(const struct nm_bridge *b, const struct nm_vale_port *src, u32 known)
 {
-	u32 i, only = NM_BDG_NOPORT;
-	bool bcast = false;
+	u32 i;
 
-	for (i = 0; i < npkts; i++) {
-		u32 d = q->pkt[i].dst;
-
-		if (d == NM_BDG_BROADCAST)
-			bcast = true;
-		else if (d == NM_BDG_NOPORT || (only != NM_BDG_NOPORT && d != only))
-			return NM_BDG_NOPORT;
-		else
-			only = d;
-	}
-	*ucast = only != NM_BDG_NOPORT;
-	if (!bcast)
-		return only;
 	if (b->nports != 2)
 		return NM_BDG_NOPORT;
-	for (i = 0; i < NM_BDG_MAXPORTS && only == NM_BDG_NOPORT; i++)
+	if (known != NM_BDG_NOPORT)
+		return known;
+	for (i = 0; i < NM_BDG_MAXPORTS; i++)
 		if (b->ports[i] && i != src->index)
-			only = i;
-	return only;
+			return i;
+	return NM_BDG_NOPORT;
 }
 
 /* Delivers a batch to every destination it names: unicast to ring (source ring mod the
@@ -395,27 +381,34 @@ static void nm_vale_forward(struct nm_vale_port *src, u32 src_ring, struct nm_va
 {
 	struct nm_bridge *b = src->bdg;
 	u8 seen[NM_BDG_MAXPORTS] = { 0 };
-	u32 i, left;
-	bool bcast = false, ucast;
+	u32 i, left, ndst = 0, last = NM_BDG_NOPORT;
+	bool bcast = false, nowhere = false;
 
-	/* The common case: the whole batch goes to one port, and needs no selection pass. */
-	i = q->vnet_hdr ? NM_BDG_NOPORT : nm_vale_single_dst(b, src, q, npkts, &ucast);
-	if (i != NM_BDG_NOPORT && b->ports[i]) {
-		struct nm_vale_port *dp = b->ports[i];
-
-		for (i = 0; i < npkts; i++)
-			q->sel[i] = i;
-		nm_vale_deliver(dp, ucast ? src_ring % dp->na->num_rings[NM_RX] : 0, q, q->sel,
-				npkts);
-		return;
-	}
 	for (i = 0; i < npkts; i++) {
 		u8 d = q->pkt[i].dst;
 
-		if (d == NM_BDG_BROADCAST)
+		if (d == NM_BDG_BROADCAST) {
 			bcast = true;
-		else if (d != NM_BDG_NOPORT)
+		} else if (d == NM_BDG_NOPORT) {
+			nowhere = true;
+		} else if (!seen[d]) {
 			seen[d] = 1;
+			ndst++;
+			last = d;
+		}
+	}
+	/* The common case: the whole batch goes to one port, and needs no selection pass. */
+	if (!q->vnet_hdr && !nowhere && ndst <= 1) {
+		u32 d = bcast ? nm_vale_other_port(b, src, last) : last;
+		struct nm_vale_port *dp = d != NM_BDG_NOPORT ? b->ports[d] : NULL;
+
+		if (dp) {
+			for (i = 0; i < npkts; i++)
+				q->sel[i] = i;
+			nm_vale_deliver(dp, ndst ? src_ring % dp->na->num_rings[NM_RX] : 0, q,
+					q->sel, npkts);
+			return;
+		}
 	}
 	for (i = 0, left = b->nports; i < NM_BDG_MAXPORTS && left; i++) {
 		struct nm_vale_port *dp = b->ports[i];
