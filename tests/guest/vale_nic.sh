@@ -41,10 +41,7 @@ seq_test() {
 }
 
 # The value of counter $2 on the /proc/netmap_vale line of port $1.
-counter() {
-	awk -v p="$1" -v k="$2" '$1 == p { for (i = 2; i < NF; i++) if ($i == k) print $(i + 1) }' \
-		/proc/netmap_vale
-}
+counter() { proc_counter /proc/netmap_vale "$1" "$2"; }
 
 modprobe veth
 echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6 2>/dev/null

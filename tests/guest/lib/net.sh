@@ -72,8 +72,11 @@ tcp_bulk() {
 	cmp -s /tmp/tcp-send /tmp/tcp-recv
 }
 
-# gen_counter IFNAME KEY: a counter of IFNAME's line in /proc/netmap_generic.
-gen_counter() {
-	awk -v p="$1" -v k="$2" '$1 == p { for (i = 2; i < NF; i++) if ($i == k) print $(i + 1) }' \
-		/proc/netmap_generic
+# proc_counter FILE NAME KEY: the value after KEY on the line of FILE that starts with NAME
+# (/proc/netmap_generic and /proc/netmap_vale are both "name key value key value ...").
+proc_counter() {
+	awk -v p="$2" -v k="$3" '$1 == p { for (i = 2; i < NF; i++) if ($i == k) print $(i + 1) }' "$1"
 }
+
+# gen_counter IFNAME KEY: a counter of IFNAME in /proc/netmap_generic.
+gen_counter() { proc_counter /proc/netmap_generic "$1" "$2"; }
