@@ -18,10 +18,11 @@
  *     replacing the device's netdev_ops: it is per device, coexists with everything else, needs no
  *     write into a driver's structures (which may be const and shared by every device of that
  *     driver), and is removed cleanly even when the driver module is unloading.
- *   - NIC TX frames go to the driver with __dev_direct_xmit on the ring's queue: it honours the
- *     queue index, reports a full queue (NETDEV_TX_BUSY) instead of dropping in a qdisc, which is
- *     our backpressure, and it bypasses the egress hook, so netmap's own frames are never taken
- *     for stack frames.
+ *   - NIC TX frames go straight to the driver's transmit on the ring's queue (netdev_start_xmit
+ *     under the queue's lock, as __dev_direct_xmit and pktgen do): it honours the queue index,
+ *     reports a full queue (NETDEV_TX_BUSY) instead of dropping in a qdisc, which is our
+ *     backpressure, and it bypasses the egress hook, so netmap's own frames are never taken for
+ *     stack frames.
  *   - Device removal uses a netdevice notifier.  It runs under rtnl; the control lock is taken
  *     before rtnl everywhere else (hook registration needs rtnl), so the notifier never takes the
  *     control lock and the state it touches is protected by rtnl alone.

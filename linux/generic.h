@@ -87,7 +87,8 @@ struct nm_gtx_batch {
 struct nm_gtxr {
 	struct nm_gtx_comp *comp;	/* NULL while the ring is not in netmap mode */
 	u32 *frame_end;			/* per frame in flight (FIFO by `sent`): slot after it */
-	struct page **page;		/* per FIFO position: the page its frame was built in */
+	struct page **page;		/* the ring of pages frames are carved from (num_slots) */
+	u32 pg_cur, pg_off;		/* where the next frame goes in it */
 	struct nm_gtx_batch batch;	/* owned by txsync */
 	u32 sent, reclaimed;		/* frame counts, owned by txsync */
 	u32 fifo_w, fifo_r;		/* frame_end positions of the next sent / reclaimed */

@@ -4,11 +4,12 @@
  * flight.
  *
  * NIC TX ring: txsync turns each packet in [hwcur, head) (one or several NS_MOREFRAG slots) into
- * one skb, copied, and hands it to the driver with __dev_direct_xmit on the ring's queue.  Why
- * that call rather than dev_queue_xmit: it sends on exactly the queue we name, it bypasses the
- * qdisc (which would drop when full) and reports a full device queue as NETDEV_TX_BUSY, which we
- * turn into backpressure (hwcur stays, the application sees no new space), and it bypasses the
- * egress hook, so the host-ring capture (generic_rx.c) never sees netmap's own frames.
+ * one skb, copied, and hands it straight to the driver on the ring's queue (see "NIC TX ring ->
+ * driver" below), not through dev_queue_xmit: it sends on exactly the queue we name, it bypasses
+ * the qdisc (which would drop when full) and gets a full device queue reported as NETDEV_TX_BUSY,
+ * which we turn into backpressure (hwcur stays, the application sees no new space), and it
+ * bypasses the egress hook, so the host-ring capture (generic_rx.c) never sees netmap's own
+ * frames.
  *
  * Completion: the slots' data is copied, so the buffers could be reused at once, but tail moves
  * only as the device releases the frames: that is what paces the application to the device.  Each
@@ -19,13 +20,14 @@
  * of where each frame in flight ends.  Pollers are woken every quarter ring of completions and
  * when the last frame in flight completes; a short timer covers "busy with nothing in flight".
  *
- * Frame memory: a frame that fits in a page is built (napi_build_skb) in a page this ring
- * keeps, one per FIFO position, instead of a fresh allocation per frame (kmalloc'd skb data is
- * zeroed on allocation on kernels with init_on_alloc, Debian's default: half of the sender's time
- * went there).  The skb holds its own page reference, which the stack drops when it frees the
- * data (clones included); when the FIFO comes back to that position the page is reused if ours is
- * the only reference left, and otherwise left to whoever still holds it and replaced.  So a ring
- * keeps at most num_slots pages, only while in netmap mode.  Larger frames use alloc_skb.
+ * Frame memory: a frame that fits in a page is built (napi_build_skb) in memory carved, in
+ * order, out of a ring of pages this TX ring keeps (num_slots of them at most), instead of a fresh
+ * allocation per frame: kmalloc'd skb data is zeroed on allocation on kernels with init_on_alloc,
+ * Debian's default, and that was half of the sender's time.  Each frame holds a reference to its
+ * page, which the stack drops when it frees the data (clones included).  When the carving comes
+ * back to a page it is reused if ours is the only reference left, and otherwise left to whoever
+ * still holds it and replaced.  Small frames share pages (eight 60-byte frames to a page), which
+ * keeps the memory a busy ring touches small.  Larger frames use alloc_skb.
  *
  * Host TX ring: each packet becomes an skb received on the device (netif_receive_skb with bottom
  * halves off, as a driver's NAPI poll would), marked so that our own rx handler lets it through.
@@ -95,6 +97,7 @@ int nm_gtxr_start(struct nm_gna *g, struct nm_gtxr *t, struct nm_kring *kr)
 	t->frame_end = fe;
 	t->sent = t->reclaimed = 0;
 	t->fifo_w = t->fifo_r = 0;
+	t->pg_cur = t->pg_off = 0;
 	timer_setup(&t->retry, nm_gtxr_retry, 0);
 	return 0;
 }
@@ -218,38 +221,56 @@ void nm_gen_pkt_copy(struct nm_kring *kr, const struct nm_buf_lut *lut, u32 i, u
  * backlog's NAPI weight is 64) instead of once per frame.
  */
 
-/* An empty skb built in the page kept at FIFO position pos (see "Frame memory" above). */
-static struct sk_buff *nm_gen_tx_page_skb(struct nm_gtxr *t, u32 pos)
+/*
+ * size bytes for a frame's data and skb_shared_info, carved in order out of the ring's pages (see
+ * "Frame memory" above).  Each frame holds a reference to its page.
+ */
+static void *nm_gen_tx_frag(struct nm_gtxr *t, u32 size)
 {
-	struct page **pp = &t->page[pos];
-	struct sk_buff *skb;
+	struct page **pp = &t->page[t->pg_cur];
+	void *data;
 
-	if (*pp && page_ref_count(*pp) != 1) {
-		put_page(*pp);	/* the stack still holds the previous frame: it frees the page */
-		*pp = NULL;
+	if (!*pp || t->pg_off + size > PAGE_SIZE) {
+		if (*pp) {
+			t->pg_cur = nm_next(t->pg_cur, t->kr->num_slots);
+			pp = &t->page[t->pg_cur];
+		}
+		if (*pp && page_ref_count(*pp) != 1) {
+			put_page(*pp);	/* the stack still holds frames in it: it frees the page */
+			*pp = NULL;
+		}
+		if (!*pp) {
+			*pp = alloc_page(GFP_ATOMIC | __GFP_NOWARN);
+			if (!*pp)
+				return NULL;
+		}
+		t->pg_off = 0;
 	}
-	if (!*pp) {
-		*pp = alloc_page(GFP_ATOMIC | __GFP_NOWARN);
-		if (!*pp)
-			return NULL;
-	}
-	page_ref_inc(*pp);	/* the skb's reference, dropped when its data is freed */
-	skb = napi_build_skb(page_address(*pp), PAGE_SIZE);	/* per-CPU head cache: BHs are off */
-	if (unlikely(!skb))
-		page_ref_dec(*pp);
-	return skb;
+	page_ref_inc(*pp);
+	data = page_address(*pp) + t->pg_off;
+	t->pg_off += size;
+	return data;
 }
 
-/* An empty skb for a frame of len bytes at FIFO position pos, with the device's headroom. */
-static struct sk_buff *nm_gen_tx_skb(struct nm_gtxr *t, u32 pos, struct net_device *dev, u32 len)
+/*
+ * An empty skb for a frame of len bytes, with the device's headroom and 64 bytes of tailroom
+ * (nm_gen_copy_to_skb's block copy may write up to 63 past the frame).
+ */
+static struct sk_buff *nm_gen_tx_skb(struct nm_gtxr *t, struct net_device *dev, u32 len)
 {
-	u32 room = LL_RESERVED_SPACE(dev) + len + dev->needed_tailroom;
+	u32 room = LL_RESERVED_SPACE(dev) + len + max_t(u32, dev->needed_tailroom, 64);
+	u32 size = SKB_DATA_ALIGN(room) + SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
 	struct sk_buff *skb;
 
-	if (SKB_DATA_ALIGN(room) + SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) <= PAGE_SIZE)
-		skb = nm_gen_tx_page_skb(t, pos);
-	else
+	if (size <= PAGE_SIZE) {
+		void *data = nm_gen_tx_frag(t, size);
+
+		skb = data ? napi_build_skb(data, size) : NULL;	/* per-CPU head cache: BHs are off */
+		if (unlikely(data && !skb))
+			skb_free_frag(data);
+	} else {
 		skb = alloc_skb(room, GFP_ATOMIC | __GFP_NOWARN);
+	}
 	if (likely(skb))
 		skb_reserve(skb, LL_RESERVED_SPACE(dev));
 	return skb;
@@ -316,7 +337,7 @@ static bool nm_gen_tx_build(struct nm_gtxr *t, struct nm_kring *kr, const struct
 			t->drop_len++;	/* never handed to the driver: the slots are free again */
 			continue;
 		}
-		skb = nm_gen_tx_skb(t, (t->fifo_w + b->n) % kr->num_slots, dev, len);
+		skb = nm_gen_tx_skb(t, dev, len);
 		if (unlikely(!skb)) {
 			t->nomem++;
 			nm_gen_tx_hold(t, b->n);
