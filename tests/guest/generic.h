@@ -115,6 +115,21 @@ static __attribute__((unused)) int t_check(const uint8_t *buf, uint32_t len, uin
 	return 0;
 }
 
+/* Objects in use in slab cache `name` (/proc/slabinfo); -1 if absent. */
+static __attribute__((unused)) long long slab_active(const char *name)
+{
+	char line[512], n[128];
+	long long active = -1, v;
+	FILE *f = fopen("/proc/slabinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%127s %lld", n, &v) == 2 && !strcmp(n, name))
+			active = v;
+	if (f)
+		fclose(f);
+	return active;
+}
+
 /* A counter of /proc/netmap_generic for interface ifname; -1 if absent. */
 static __attribute__((unused)) long long gen_counter(const char *ifname, const char *name)
 {
