@@ -72,6 +72,7 @@ struct nm_gtx_comp {
 	u32 sent;			/* frames handed to the driver (published by txsync) */
 	u32 wake_every;			/* wake pollers every this many completions, and at idle */
 	struct nm_kring __rcu *kr;
+	struct llist_head recycle;	/* frames an RX ring copied, for txsync to free (generic_tx.c) */
 };
 
 /* One NIC TX ring. */
@@ -91,6 +92,7 @@ struct nm_gtxr {
 	u32 *frame_end;			/* per frame in flight (FIFO by `sent`): slot after it */
 	struct page **page;		/* the ring of pages frames are carved from (num_slots) */
 	u32 pg_cur, pg_off;		/* where the next frame goes in it */
+	struct llist_node *recycled;	/* taken from comp->recycle, not yet freed (txsync) */
 	struct nm_gtx_batch batch;	/* owned by txsync */
 	u32 sent, reclaimed;		/* frame counts, owned by txsync */
 	u32 fifo_w, fifo_r;		/* frame_end positions of the next sent / reclaimed */
@@ -145,6 +147,8 @@ void nm_grxq_free_done(struct nm_grxq *rq);
 
 /* generic_tx.c */
 int nm_gen_txsync(struct nm_kring *kr);
+/* rxsync copied skb: if one of our TX rings sent it, complete it and take it back (true). */
+bool nm_gen_tx_recycle(struct sk_buff *skb);
 /* The packet starting at slot i of a ring, up to head: where it ends, how long it is. */
 enum nm_gen_pkt_state { NM_PKT_OK, NM_PKT_INCOMPLETE, NM_PKT_TOO_LONG };
 enum nm_gen_pkt_state nm_gen_pkt(struct nm_kring *kr, const struct nm_buf_lut *lut, u32 i, u32 head,

@@ -11,15 +11,15 @@
  * back into the frame while copying.  The copy happens in the application's context, which is
  * where the cost belongs.
  *
- * Where frames are freed: rxsync runs the skb's destructor at once (a netmap sender on a veth
- * sees its completion then) but leaves the rest of a NIC RX frame (its memory, nothing else) on
- * the queue's `done` list; the next capture on the ring frees it, in the receive softirq, where
- * it goes back to that CPU's skb cache (napi_consume_skb).  That CPU is where the driver, or a
- * netmap sender on a veth, allocates the next skbs: they then come from the cache, not from the
- * slab zeroed by init_on_alloc, which an skb freed on the application's CPU goes back to (that
- * was a sixth of the sending CPU's time on a veth pair).  The list never holds more than the
- * frames one rxsync took: the next capture, or the ring's stop, empties it.  Host RX frames are
- * freed by rxsync: they come from the stack on any CPU.
+ * Where frames are freed: a frame a netmap TX ring sent (a veth pair with netmap at both ends)
+ * goes back to that ring (generic_tx.c, "Recycling").  For any other, rxsync runs the skb's
+ * destructor at once but leaves the rest of a NIC RX frame (its memory, nothing else) on the
+ * queue's `done` list; the next capture on the ring frees it, in the receive softirq, where
+ * it goes back to that CPU's skb cache (napi_consume_skb).  That CPU is where the driver (or a
+ * sender on a veth) allocates its next skbs: they then come from the cache, not from the slab
+ * zeroed by init_on_alloc, which an skb freed on the application's CPU goes back to.  The list
+ * never holds more than the frames one rxsync took: the next capture, or the ring's stop,
+ * empties it.  Host RX frames are freed by rxsync: they come from the stack on any CPU.
  *
  * Why these hooks (see also generic.c):
  *   - the rx handler (netdev_rx_handler_register) owns the device's receive path: exactly one
@@ -372,17 +372,20 @@ static void nm_gen_rx_frame(struct nm_kring *kr, const struct nm_buf_lut *lut, s
 }
 
 /*
- * A frame is in the ring now: a host RX frame is freed, a NIC RX frame is chained from *first
- * on (*last is the chain's end) for the queue's `done` list ("Where frames are freed" above).
+ * A frame is in the ring now ("Where frames are freed" above): a netmap sender's goes back to
+ * its TX ring, a host RX frame is freed, any other NIC RX frame is chained from *first on
+ * (*last is the chain's end) for the queue's `done` list.
  */
 static void nm_gen_rx_retire(struct nm_kring *kr, struct sk_buff *skb, struct sk_buff **first,
 			     struct sk_buff **last)
 {
+	if (nm_gen_tx_recycle(skb))
+		return;		/* a netmap sender's frame: back to its TX ring */
 	if (kr->is_host) {
 		consume_skb(skb);
 		return;
 	}
-	skb_orphan(skb);	/* a netmap sender's completion fires here */
+	skb_orphan(skb);	/* its destructor runs now (a socket's accounting) */
 	skb_dst_drop(skb);	/* the skb holds nothing but memory now */
 	skb->ll_node.next = *first ? &(*first)->ll_node : NULL;
 	*first = skb;

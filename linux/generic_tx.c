@@ -29,6 +29,16 @@
  * still holds it and replaced.  Small frames share pages (eight 60-byte frames to a page), which
  * keeps the memory a busy ring touches small.  Larger frames use alloc_skb.
  *
+ * Recycling: on a veth pair whose peer is also in netmap mode, the peer receives the very skb
+ * we sent, and generic_rx.c's rxsync copies it into its ring on the application's CPU.  It then
+ * completes the frame at once (nm_gen_tx_recycle: the count above, no destructor) and hands the
+ * skb back to this ring's `comp->recycle` list; txsync frees one such skb (napi_consume_skb)
+ * just before each allocation, which takes the same skb straight back from this CPU's cache.
+ * Freed on the receiving CPU instead, every skb went back to the slab, and every new one came
+ * out of it zeroed (init_on_alloc): a sixth of the sender's time.  A recycled frame keeps its
+ * reference to comp until it is freed; the ring's stop frees what is left, and a frame copied
+ * after its ring stopped is freed by the rxsync that copied it.
+ *
  * Host TX ring: each packet becomes an skb received on the device (netif_receive_skb with bottom
  * halves off, as a driver's NAPI poll would), marked so that our own rx handler lets it through.
  * The ring is free again at once.
@@ -39,22 +49,28 @@
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <net/dst.h>
 
 #include "generic.h"
 
 /* Frames sent by netmap whose skb is not yet freed, all adapters: module unload waits for 0. */
 static atomic_long_t nm_gen_inflight = ATOMIC_LONG_INIT(0);
 
-static void nm_gtx_comp_put(struct nm_gtx_comp *c)
+/* Drops n references to c (frames freed, or the ring's own). */
+static void nm_gtx_comp_put_many(struct nm_gtx_comp *c, u32 n)
 {
-	if (refcount_dec_and_test(&c->ref))
+	if (n && refcount_sub_and_test(n, &c->ref))
 		nm_os_free(c);
 }
 
-/* Runs wherever the skb is freed: process or softirq context. */
-static void nm_gen_tx_destructor(struct sk_buff *skb)
+static void nm_gtx_comp_put(struct nm_gtx_comp *c)
 {
-	struct nm_gtx_comp *c = skb_shinfo(skb)->destructor_arg;
+	nm_gtx_comp_put_many(c, 1);
+}
+
+/* One frame of c's ring completed: count it, and wake the ring's pollers when that is due. */
+static void nm_gen_tx_complete(struct nm_gtx_comp *c)
+{
 	struct nm_kring *kr;
 	u32 done;
 
@@ -64,8 +80,51 @@ static void nm_gen_tx_destructor(struct sk_buff *skb)
 	if (kr && (done == READ_ONCE(c->sent) || done % c->wake_every == 0))
 		nm_kring_wake(kr);
 	rcu_read_unlock();
+}
+
+/* Runs wherever the skb is freed: process or softirq context. */
+static void nm_gen_tx_destructor(struct sk_buff *skb)
+{
+	struct nm_gtx_comp *c = skb_shinfo(skb)->destructor_arg;
+
+	nm_gen_tx_complete(c);
 	nm_gtx_comp_put(c);
 	atomic_long_dec(&nm_gen_inflight);	/* last: module unload waits for this */
+}
+
+/* Frees a list of recycled frames (process context), dropping their references to c. */
+static void nm_gtx_recycled_free(struct nm_gtx_comp *c, struct llist_node *list)
+{
+	struct sk_buff *skb, *next;
+	u32 n = 0;
+
+	llist_for_each_entry_safe(skb, next, list, ll_node) {
+		consume_skb(skb);
+		n++;
+	}
+	nm_gtx_comp_put_many(c, n);
+}
+
+/*
+ * A frame one of our TX rings sent has been copied into a netmap RX ring (generic_rx.c's
+ * rxsync; a veth hands its peer the very skb we sent): it is complete now, and its memory goes
+ * back to its TX ring (see "Recycling" above).  False: the frame is not ours.
+ */
+bool nm_gen_tx_recycle(struct sk_buff *skb)
+{
+	struct nm_gtx_comp *c;
+
+	if (skb->destructor != nm_gen_tx_destructor)
+		return false;
+	c = skb_shinfo(skb)->destructor_arg;
+	skb->destructor = NULL;		/* it keeps its reference to c until it is freed */
+	skb_dst_drop(skb);
+	nm_gen_tx_complete(c);
+	atomic_long_dec(&nm_gen_inflight);	/* it no longer points into this module's code */
+	llist_add(&skb->ll_node, &c->recycle);	/* full barrier: pairs with nm_gtxr_stop's smp_mb */
+	if (unlikely(!rcu_access_pointer(c->kr)))	/* the ring stopped: nobody else frees it */
+		nm_gtx_recycled_free(c, llist_del_all(&c->recycle));
+	return true;
 }
 
 static void nm_gtxr_retry(struct timer_list *tm)
@@ -91,6 +150,7 @@ int nm_gtxr_start(struct nm_gna *g, struct nm_gtxr *t, struct nm_kring *kr)
 	t->page = pg;
 	refcount_set(&c->ref, 1);
 	atomic_set(&c->done, 0);
+	init_llist_head(&c->recycle);
 	c->wake_every = max_t(u32, 1, kr->num_slots / 4);
 	rcu_assign_pointer(c->kr, kr);
 	t->comp = c;
@@ -98,6 +158,7 @@ int nm_gtxr_start(struct nm_gna *g, struct nm_gtxr *t, struct nm_kring *kr)
 	t->sent = t->reclaimed = 0;
 	t->fifo_w = t->fifo_r = 0;
 	t->pg_cur = t->pg_off = 0;
+	t->recycled = NULL;
 	timer_setup(&t->retry, nm_gtxr_retry, 0);
 	return 0;
 }
@@ -110,6 +171,10 @@ void nm_gtxr_stop(struct nm_gna *g, struct nm_gtxr *t)
 
 	del_timer_sync(&t->retry);
 	RCU_INIT_POINTER(c->kr, NULL);	/* the adapter's dtor waits a grace period */
+	smp_mb();	/* kr cleared before recycle is emptied: pairs with nm_gen_tx_recycle */
+	nm_gtx_recycled_free(c, t->recycled);
+	t->recycled = NULL;
+	nm_gtx_recycled_free(c, llist_del_all(&c->recycle));
 	t->comp = NULL;
 	nm_gtx_comp_put(c);
 	nm_os_free(t->frame_end);
@@ -299,15 +364,37 @@ static void nm_gen_tx_reclaim(struct nm_kring *kr, struct nm_gtxr *t)
 }
 
 /*
- * The references n frames in flight hold, taken once per batch rather than per frame: these
- * counters are written by the destructor on whichever CPU frees a frame.
+ * The references n new frames in flight hold, less those of `freed` recycled frames just freed,
+ * taken once per batch rather than per frame: these counters are written by the destructor on
+ * whichever CPU frees a frame.
  */
-static void nm_gen_tx_hold(struct nm_gtxr *t, u32 n)
+static void nm_gen_tx_hold(struct nm_gtxr *t, u32 n, u32 freed)
 {
-	if (n) {
-		refcount_add(n, &t->comp->ref);
+	if (n > freed)
+		refcount_add(n - freed, &t->comp->ref);
+	else
+		nm_gtx_comp_put_many(t->comp, freed - n);	/* never the last: the ring holds one */
+	if (n)
 		atomic_long_add(n, &nm_gen_inflight);
+}
+
+/*
+ * Frees one frame the receiver gave back (nm_gen_tx_recycle) just before the next allocation,
+ * which takes its skb straight back from this CPU's cache.  Returns how many it freed (0 or 1);
+ * their references to comp are the caller's to drop.  BHs are off.
+ */
+static u32 nm_gen_tx_recycle_one(struct nm_gtxr *t)
+{
+	struct llist_node *n = t->recycled;
+
+	if (!n) {
+		if (llist_empty(&t->comp->recycle))
+			return 0;
+		n = llist_del_all(&t->comp->recycle);
 	}
+	t->recycled = n->next;
+	napi_consume_skb(llist_entry(n, struct sk_buff, ll_node), 1);
+	return 1;
 }
 
 /*
@@ -321,7 +408,7 @@ static bool nm_gen_tx_build(struct nm_gtxr *t, struct nm_kring *kr, const struct
 	struct nm_gtx_batch *b = &t->batch;
 	u32 minlen = max_t(u32, dev->hard_header_len, 1);
 	u32 maxlen = dev->mtu + dev->hard_header_len + VLAN_HLEN;
-	u32 end, len;
+	u32 end, len, freed = 0;
 
 	for (b->n = 0; *i != head && b->n < NM_GEN_TX_BATCH; *i = end) {
 		enum nm_gen_pkt_state st = nm_gen_pkt(kr, lut, *i, head, &end, &len);
@@ -337,10 +424,11 @@ static bool nm_gen_tx_build(struct nm_gtxr *t, struct nm_kring *kr, const struct
 			t->drop_len++;	/* never handed to the driver: the slots are free again */
 			continue;
 		}
+		freed += nm_gen_tx_recycle_one(t);
 		skb = nm_gen_tx_skb(t, dev, len);
 		if (unlikely(!skb)) {
 			t->nomem++;
-			nm_gen_tx_hold(t, b->n);
+			nm_gen_tx_hold(t, b->n, freed);
 			return false;
 		}
 		nm_gen_pkt_copy(kr, lut, *i, end, len, skb);
@@ -358,7 +446,7 @@ static bool nm_gen_tx_build(struct nm_gtxr *t, struct nm_kring *kr, const struct
 		b->len[b->n] = len;
 		b->n++;
 	}
-	nm_gen_tx_hold(t, b->n);
+	nm_gen_tx_hold(t, b->n, freed);
 	return true;
 }
 
