@@ -92,6 +92,7 @@ struct nm_gtxr {
 	u32 *frame_end;			/* per frame in flight (FIFO by `sent`): slot after it */
 	struct page **page;		/* the ring of pages frames are carved from (num_slots) */
 	u32 pg_cur, pg_off;		/* where the next frame goes in it */
+	u32 pg_refs;			/* references taken on page[pg_cur] no frame holds yet */
 	struct llist_node *recycled;	/* taken from comp->recycle, not yet freed (txsync) */
 	struct nm_gtx_batch batch;	/* owned by txsync */
 	u32 sent, reclaimed;		/* frame counts, owned by txsync */

@@ -157,7 +157,7 @@ int nm_gtxr_start(struct nm_gna *g, struct nm_gtxr *t, struct nm_kring *kr)
 	t->frame_end = fe;
 	t->sent = t->reclaimed = 0;
 	t->fifo_w = t->fifo_r = 0;
-	t->pg_cur = t->pg_off = 0;
+	t->pg_cur = t->pg_off = t->pg_refs = 0;
 	t->recycled = NULL;
 	timer_setup(&t->retry, nm_gtxr_retry, 0);
 	return 0;
@@ -179,6 +179,8 @@ void nm_gtxr_stop(struct nm_gna *g, struct nm_gtxr *t)
 	nm_gtx_comp_put(c);
 	nm_os_free(t->frame_end);
 	t->frame_end = NULL;
+	if (t->page[t->pg_cur])
+		page_ref_sub(t->page[t->pg_cur], t->pg_refs);
 	for (i = 0; i < t->kr->num_slots; i++)
 		if (t->page[i])
 			put_page(t->page[i]);	/* frames still in flight hold their own */
@@ -242,7 +244,7 @@ enum nm_gen_pkt_state nm_gen_pkt(struct nm_kring *kr, const struct nm_buf_lut *l
  */
 static void nm_gen_copy_to_skb(struct sk_buff *skb, const void *buf, u32 l)
 {
-	void *dst = skb_put(skb, l);
+	void *dst = __skb_put(skb, l);	/* skb was sized for len: see nm_gen_pkt_copy */
 
 	if (likely(skb_tailroom(skb) >= 63))
 		nm_buf_copy(dst, buf, l);
@@ -287,6 +289,13 @@ void nm_gen_pkt_copy(struct nm_kring *kr, const struct nm_buf_lut *lut, u32 i, u
  */
 
 /*
+ * References taken on a page at once when carving starts in it, as many as frames it can hold
+ * (each takes more than an aligned skb_shared_info): a frame then takes its own without an
+ * atomic operation, and the ones left are given back when carving moves on.
+ */
+#define NM_GEN_TX_PAGE_REFS (PAGE_SIZE / SKB_DATA_ALIGN(sizeof(struct skb_shared_info)))
+
+/*
  * size bytes for a frame's data and skb_shared_info, carved in order out of the ring's pages (see
  * "Frame memory" above).  Each frame holds a reference to its page.
  */
@@ -297,6 +306,7 @@ static void *nm_gen_tx_frag(struct nm_gtxr *t, u32 size)
 
 	if (!*pp || t->pg_off + size > PAGE_SIZE) {
 		if (*pp) {
+			page_ref_sub(*pp, t->pg_refs);
 			t->pg_cur = nm_next(t->pg_cur, t->kr->num_slots);
 			pp = &t->page[t->pg_cur];
 		}
@@ -309,9 +319,11 @@ static void *nm_gen_tx_frag(struct nm_gtxr *t, u32 size)
 			if (!*pp)
 				return NULL;
 		}
+		page_ref_add(*pp, NM_GEN_TX_PAGE_REFS);
+		t->pg_refs = NM_GEN_TX_PAGE_REFS;
 		t->pg_off = 0;
 	}
-	page_ref_inc(*pp);
+	t->pg_refs--;
 	data = page_address(*pp) + t->pg_off;
 	t->pg_off += size;
 	return data;
