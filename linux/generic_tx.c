@@ -24,7 +24,9 @@
  * order, out of a ring of pages this TX ring keeps (num_slots of them at most), instead of a fresh
  * allocation per frame: kmalloc'd skb data is zeroed on allocation on kernels with init_on_alloc,
  * Debian's default, and that was half of the sender's time.  Each frame holds a reference to its
- * page, which the stack drops when it frees the data (clones included).  When the carving comes
+ * page (taken out of a batch of references added when carving starts in the page, so that a
+ * frame costs no atomic operation), which the stack drops when it frees the data (clones
+ * included).  When the carving comes
  * back to a page it is reused if ours is the only reference left, and otherwise left to whoever
  * still holds it and replaced.  Small frames share pages (eight 60-byte frames to a page), which
  * keeps the memory a busy ring touches small.  Larger frames use alloc_skb.
