@@ -352,7 +352,7 @@ static void nm_gen_free(struct nm_gna *g)
 
 	if (g->na)
 		for (i = 0; i < nm_adapter_all_rings(g->na, NM_RX); i++)
-			nm_grxq_free_done(&g->rxq[i]);	/* what an rxsync racing with ring off left */
+			skb_queue_purge(&g->rxq[i].q);	/* already empty: rings purge when they stop */
 	nm_os_free(g->rxq);
 	nm_os_free(g->txr);
 	nm_os_free(g);

@@ -45,7 +45,6 @@
 /* A queue of captured frames waiting for the rxsync of one RX kring (NIC or host). */
 struct nm_grxq {
 	struct sk_buff_head q;		/* its lock protects the list and `active` */
-	struct llist_head done;		/* copied by rxsync, to be freed by capture (generic_rx.c) */
 	bool active;			/* the kring is in netmap mode: capture for it */
 	u32 limit;			/* at most num_slots frames queued (spec §7.6) */
 	u64 last_wake_ns;		/* generic_mit rate limiting */
@@ -144,7 +143,6 @@ unsigned int nm_gen_egress_hook(void *priv, struct sk_buff *skb, const struct nf
 int nm_gen_rxsync(struct nm_kring *kr);
 void nm_grxq_init(struct nm_grxq *rq, struct nm_kring *kr);
 void nm_grxq_set_active(struct nm_grxq *rq, bool active);	/* off also purges */
-void nm_grxq_free_done(struct nm_grxq *rq);
 
 /* generic_tx.c */
 int nm_gen_txsync(struct nm_kring *kr);

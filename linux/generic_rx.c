@@ -12,14 +12,7 @@
  * where the cost belongs.
  *
  * Where frames are freed: a frame a netmap TX ring sent (a veth pair with netmap at both ends)
- * goes back to that ring (generic_tx.c, "Recycling").  For any other, rxsync runs the skb's
- * destructor at once but leaves the rest of a NIC RX frame (its memory, nothing else) on the
- * queue's `done` list; the next capture on the ring frees it, in the receive softirq, where
- * it goes back to that CPU's skb cache (napi_consume_skb).  That CPU is where the driver (or a
- * sender on a veth) allocates its next skbs: they then come from the cache, not from the slab
- * zeroed by init_on_alloc, which an skb freed on the application's CPU goes back to.  The list
- * never holds more than the frames one rxsync took: the next capture, or the ring's stop,
- * empties it.  Host RX frames are freed by rxsync: they come from the stack on any CPU.
+ * goes back to that ring (generic_tx.c, "Recycling"); any other is freed by rxsync.
  *
  * Why these hooks (see also generic.c):
  *   - the rx handler (netdev_rx_handler_register) owns the device's receive path: exactly one
@@ -36,7 +29,6 @@
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
 #include <linux/skbuff.h>
-#include <net/dst.h>
 
 #include "../core/params.h"
 #include "generic.h"
@@ -53,29 +45,10 @@ static enum hrtimer_restart nm_grxq_mit_fire(struct hrtimer *timer)
 void nm_grxq_init(struct nm_grxq *rq, struct nm_kring *kr)
 {
 	skb_queue_head_init(&rq->q);
-	init_llist_head(&rq->done);
 	rq->kr = kr;
 	rq->limit = kr->num_slots;
 	hrtimer_init(&rq->mit_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
 	rq->mit_timer.function = nm_grxq_mit_fire;
-}
-
-/*
- * Frees the frames rxsync took from the ring's queue (see "Where frames are freed" above).  In a
- * softirq, or with BHs off, they go back to this CPU's skb cache.
- */
-void nm_grxq_free_done(struct nm_grxq *rq)
-{
-	struct llist_node *list = llist_del_all(&rq->done);
-	struct sk_buff *skb, *next;
-	bool cache = in_softirq() && !in_hardirq() && !in_nmi();
-
-	llist_for_each_entry_safe(skb, next, list, ll_node) {
-		if (cache)
-			napi_consume_skb(skb, 1);
-		else
-			consume_skb(skb);
-	}
 }
 
 /*
@@ -96,7 +69,6 @@ void nm_grxq_set_active(struct nm_grxq *rq, bool active)
 	if (!active)
 		hrtimer_cancel(&rq->mit_timer);
 	__skb_queue_purge(&purge);
-	nm_grxq_free_done(rq);
 }
 
 /*
@@ -134,8 +106,6 @@ static bool nm_grxq_enqueue(struct nm_grxq *rq, struct sk_buff *skb, unsigned in
 {
 	bool wake;
 
-	if (!llist_empty(&rq->done))
-		nm_grxq_free_done(rq);
 	spin_lock(&rq->q.lock);
 	if (unlikely(!rq->active)) {
 		spin_unlock(&rq->q.lock);
@@ -371,28 +341,6 @@ static void nm_gen_rx_frame(struct nm_kring *kr, const struct nm_buf_lut *lut, s
 	kr->hwtail = i;
 }
 
-/*
- * A frame is in the ring now ("Where frames are freed" above): a netmap sender's goes back to
- * its TX ring, a host RX frame is freed, any other NIC RX frame is chained from *first on
- * (*last is the chain's end) for the queue's `done` list.
- */
-static void nm_gen_rx_retire(struct nm_kring *kr, struct sk_buff *skb, struct sk_buff **first,
-			     struct sk_buff **last)
-{
-	if (nm_gen_tx_recycle(skb))
-		return;		/* a netmap sender's frame: back to its TX ring */
-	if (kr->is_host) {
-		consume_skb(skb);
-		return;
-	}
-	skb_orphan(skb);	/* its destructor runs now (a socket's accounting) */
-	skb_dst_drop(skb);	/* the skb holds nothing but memory now */
-	skb->ll_node.next = *first ? &(*first)->ll_node : NULL;
-	*first = skb;
-	if (!*last)
-		*last = skb;
-}
-
 int nm_gen_rxsync(struct nm_kring *kr)
 {
 	struct nm_gna *g = nm_gna(kr->na);
@@ -400,7 +348,7 @@ int nm_gen_rxsync(struct nm_kring *kr)
 	const struct nm_buf_lut *lut = nm_mem_lut(kr->na->mem);
 	u32 n = kr->num_slots, space, taken;
 	struct sk_buff_head batch;
-	struct sk_buff *skb, *first = NULL, *last = NULL;
+	struct sk_buff *skb;
 
 	nm_gen_forward_released(g, kr);	/* transparent mode, before the slots are reused */
 	kr->hwcur = kr->rhead;	/* the application gave [hwcur, head) back */
@@ -431,10 +379,9 @@ int nm_gen_rxsync(struct nm_kring *kr)
 		space -= need;
 		rq->pkts++;
 		rq->bytes += len;
-		nm_gen_rx_retire(kr, skb, &first, &last);
+		if (!nm_gen_tx_recycle(skb))	/* a netmap sender's frame goes back to its ring */
+			consume_skb(skb);
 	}
-	if (first)
-		llist_add_batch(&first->ll_node, &last->ll_node, &rq->done);
 	if (unlikely(!skb_queue_empty(&batch))) {
 		/* Frames that did not fit go back to the front, in order. */
 		spin_lock_bh(&rq->q.lock);

@@ -173,8 +173,9 @@ static void test_traffic(void)
 		       A, B, got / dt, got, lost, dt);
 		ok(got > 0 && got + lost == sent, "rate measured (%u sent, %u received)", sent, got);
 		/*
-		 * Received frames are freed as the ring goes on, not kept until it stops: skbs in
-		 * use stay within the ring's queue, its `done` list and the per-CPU caches.
+		 * Received frames are freed as the ring goes on (recycled ones by the sender's
+		 * txsync), not kept until it stops: skbs in use stay within the receiver's queue,
+		 * the frames in flight and the per-CPU caches.
 		 */
 		ok(skbs >= 0 && slab_active("skbuff_head_cache") - skbs < 8192,
 		   "skbs in use after %u frames: %lld more than before (fewer than 8192)", sent,
