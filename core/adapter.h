@@ -64,7 +64,9 @@ struct nm_adapter {
 /* A requested ring or slot count: 0 asks for the default, more than max is clamped to max. */
 static inline u32 nm_geom(u32 requested, u32 dflt, u32 max)
 {
-	return requested == 0 ? dflt : requested > max ? max : requested;
+	u32 v = requested ? requested : dflt;
+
+	return v > max ? max : v;	/* a default taken from a parent can exceed max too */
 }
 
 /* All rings of direction d, NIC then host. */

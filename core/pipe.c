@@ -124,7 +124,7 @@ static int nm_pipe_ring_fill(struct nm_kring *kr)
 	return kr->dir == NM_TX ? nm_kring_fill_bufs(kr) : 0;
 }
 
-/* Runs for TX rings before any RX ring is deleted (nm_pipe_destroy): every buffer is either in
+/* Runs for TX rings before any RX ring is deleted (nm_pipe_free): every buffer is either in
  * the TX ring or, for slots sent and not yet released, in the peer RX ring. */
 static void nm_pipe_ring_drain(struct nm_kring *kr)
 {
@@ -171,7 +171,11 @@ static void nm_pipe_unuse_rings(struct nm_adapter *na, enum nm_dir d)
 			nm_kring_unuse(&na->krings[d][i]);
 }
 
-static void nm_pipe_destroy(struct nm_pipe *p)
+/*
+ * Takes the pipe off its parent and frees it with both ends.  The parent is left to the caller:
+ * it may still hold it (a failed creation, whose caller puts the parent once).
+ */
+static void nm_pipe_free(struct nm_pipe *p)
 {
 	struct nm_pipe_parent *parent = p->parent;
 	struct nm_mem *mem = p->end[0]->mem;
@@ -193,16 +197,18 @@ static void nm_pipe_destroy(struct nm_pipe *p)
 	nm_adapter_put(p->end[0]);
 	nm_adapter_put(p->end[1]);
 	nm_os_free(p);
-	nm_pipe_parent_put(parent);
 }
 
 static void nm_pipe_orphaned(struct nm_adapter *na)
 {
 	struct nm_pipe *p = na->priv;
 
+	struct nm_pipe_parent *parent = p->parent;
+
 	if (p->end[0]->refcount > 1 || p->end[1]->refcount > 1)
 		return;			/* the other end is still in use */
-	nm_pipe_destroy(p);
+	nm_pipe_free(p);
+	nm_pipe_parent_put(parent);	/* freed with its last pipe */
 }
 
 static const struct nm_adapter_ops nm_pipe_ops = {
@@ -234,7 +240,7 @@ static int nm_pipe_connect(struct nm_pipe *p)
 			for (i = 0; i < p->end[e]->num_rings[d]; i++) {
 				err = nm_kring_use(&p->end[e]->krings[d][i]);
 				if (err)
-					return err;	/* nm_pipe_destroy undoes what was done */
+					return err;	/* nm_pipe_free undoes what was done */
 			}
 		}
 	}
@@ -293,7 +299,7 @@ static struct nm_pipe *nm_pipe_create(struct nm_pipe_parent *parent, const char 
 	parent->pipes[parent->npipes++] = p;
 	err = nm_pipe_connect(p);
 	if (err) {
-		nm_pipe_destroy(p);
+		nm_pipe_free(p);	/* the caller still holds the parent and puts it */
 		return ERR_PTR(err);
 	}
 	return p;
@@ -323,16 +329,24 @@ static struct nm_pipe_parent *nm_pipe_parent_alloc(const char *name, struct nm_m
 	return parent;
 }
 
-/* The implicit parent (see the top of this file): a private region sized for two pipes. */
-static struct nm_pipe_parent *nm_pipe_parent_implicit(const char *name)
+/*
+ * The implicit parent (see the top of this file): a private region sized for two pipes with the
+ * geometry of the request that creates it (at least the default), so that the first pipe always
+ * fits; a later pipe asking for more than that gets ENOMEM from the ring setup.
+ */
+static struct nm_pipe_parent *nm_pipe_parent_implicit(const char *name,
+						      const struct nm_port_req *req)
 {
-	struct nm_mem_priv_req mreq = {
-		.tx_rings = 1, .rx_rings = 1,
-		.tx_slots = NM_PIPE_DEFAULT_SLOTS, .rx_slots = NM_PIPE_DEFAULT_SLOTS,
-		.npipes = 2,
-	};
+	struct nm_mem_priv_req mreq = { .tx_rings = 1, .rx_rings = 1, .npipes = 2 };
 	struct nm_pipe_parent *parent;
 	struct nm_mem *mem;
+	u32 slots = NM_PIPE_DEFAULT_SLOTS;
+	int d;
+
+	for (d = 0; d < NM_DIRS; d++)
+		if (nm_geom(req->slots[d], 0, NM_PIPE_MAX_SLOTS) > slots)
+			slots = nm_geom(req->slots[d], 0, NM_PIPE_MAX_SLOTS);
+	mreq.tx_slots = mreq.rx_slots = slots;
 
 	/* The spec's implicit parent is a Linux interface: its name rules apply. */
 	if (strncmp(name, "vale", 4) == 0 || strlen(name) >= 16)
@@ -353,7 +367,7 @@ static struct nm_pipe_parent *nm_pipe_parent_implicit(const char *name)
  * persistent or ephemeral VALE port, ...), whose region the pipes share; or, when no port has
  * that name, an implicit one.
  */
-static struct nm_pipe_parent *nm_pipe_parent_get(const char *name)
+static struct nm_pipe_parent *nm_pipe_parent_get(const char *name, const struct nm_port_req *req)
 {
 	struct nm_port_req preq = { .name = name, .mode = NR_REG_ALL_NIC, .may_create = false };
 	struct nm_pipe_parent *parent;
@@ -364,7 +378,7 @@ static struct nm_pipe_parent *nm_pipe_parent_get(const char *name)
 			return parent;
 	na = nm_port_lookup(&preq);
 	if (IS_ERR(na))
-		return PTR_ERR(na) == -ENXIO ? nm_pipe_parent_implicit(name) : ERR_CAST(na);
+		return PTR_ERR(na) == -ENXIO ? nm_pipe_parent_implicit(name, req) : ERR_CAST(na);
 	/* A persistent port on a switch answers to valeX:NAME, not NAME: it is attached. */
 	if (strcmp(na->name, name) != 0 && !nm_is_vale_name(name)) {
 		nm_adapter_put(na);
@@ -392,11 +406,16 @@ struct nm_adapter *nm_pipe_lookup(const struct nm_port_req *req, const char *bra
 
 	if (plen == 0 || *id == '\0')
 		return ERR_PTR(-EINVAL);
+	/* A pipe's parent is never itself a pipe: resolving `a{b{c{...` would recurse once per brace. */
+	if (memchr(req->name, '{', plen) || memchr(req->name, '}', plen)) {
+		nm_os_log_ratelimited("%s: a pipe's parent name cannot contain '{' or '}'", req->name);
+		return ERR_PTR(-EINVAL);
+	}
 	if (req->mode != NR_REG_ALL_NIC && req->mode != NR_REG_ONE_NIC)
 		return ERR_PTR(-EINVAL);
 	memcpy(pname, req->name, plen);
 	pname[plen] = '\0';
-	parent = nm_pipe_parent_get(pname);
+	parent = nm_pipe_parent_get(pname, req);
 	if (IS_ERR(parent))
 		return ERR_CAST(parent);
 	for (i = 0; i < parent->npipes; i++)
