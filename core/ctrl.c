@@ -276,7 +276,17 @@ static int ctrl_walk_options(struct ctrl_request *cr, bool *write_back_opts)
 	return 0;
 }
 
-/* §5.5 rule 6 for REGISTER; for the others, leftover options are only worth a log line. */
+/* A REGISTER that can no longer fail (see struct nm_ctrl_ops). */
+void nm_ctrl_register_commit(void *owner, const struct nm_ctrl_ops *ops)
+{
+	if (ops->register_commit)	/* NULL only in ops that cannot register anyway */
+		ops->register_commit(owner);
+}
+
+/*
+ * §5.5 rule 6 for REGISTER, which then commits or is undone; for the others, leftover options are
+ * only worth a log line.
+ */
 static int ctrl_check_leftover_options(void *owner, struct nm_ctrl_req *req,
 				       const struct nm_ctrl_ops *ops)
 {
@@ -294,8 +304,12 @@ static int ctrl_check_leftover_options(void *owner, struct nm_ctrl_req *req,
 				      ctrl_opt_name(opt->nro_reqtype), opt->nro_reqtype,
 				      is_register ? "; registration undone" : " and was ignored");
 	}
-	if (!is_register || leftovers == 0)
+	if (!is_register)
 		return 0;
+	if (leftovers == 0) {
+		nm_ctrl_register_commit(owner, ops);
+		return 0;
+	}
 	if (ops->register_undo)		/* NULL only in ops that cannot register anyway */
 		ops->register_undo(owner);
 	return -EOPNOTSUPP;

@@ -46,8 +46,15 @@ typedef int (*nm_ctrl_handler)(void *owner, struct nm_ctrl_req *req);
  * this build": the request fails with EOPNOTSUPP and a log line. */
 struct nm_ctrl_ops {
 	nm_ctrl_handler handler[NETMAP_REQ_CSB_ENABLE + 1];
-	/* REGISTER only: undoes a successful registration when an option was left unconsumed
-	 * (spec §5.5 rule 6).  Called with the same owner. */
+	/*
+	 * REGISTER is two-phase, because its handler succeeds before the decoder knows whether the
+	 * request as a whole does (spec §5.5 rule 6: an option left unconsumed undoes it).  After a
+	 * successful REGISTER handler the decoder calls exactly one of these, with the same owner:
+	 * register_commit once nothing can fail any more (this is where the owner may publish the
+	 * binding to code that takes no lock), or register_undo.  Rule: nothing a request builds is
+	 * published to lock-free readers before its commit.
+	 */
+	void (*register_commit)(void *owner);
 	void (*register_undo)(void *owner);
 };
 
@@ -57,6 +64,9 @@ struct nm_ctrl_ops {
  * (a copy-back fault gives -EFAULT).
  */
 int nm_ctrl_ioctl(void *owner, u64 uhdr, const struct nm_ctrl_ops *ops);
+
+/* Calls ops->register_commit: for decoders (the legacy one) that run a REGISTER handler. */
+void nm_ctrl_register_commit(void *owner, const struct nm_ctrl_ops *ops);
 
 /*
  * NIOCREGIF / NIOCGINFO: translate the 60-byte struct nmreq at user address unmreq into a request,

@@ -330,6 +330,8 @@ static int legacy_run(void *owner, unsigned int cmd, struct nmreq *nmr,
 		goto free_request;
 	}
 	err = handler(owner, &lr->req);
+	if (!err && type == NETMAP_REQ_REGISTER)
+		nm_ctrl_register_commit(owner, ops);	/* no options: nothing left to fail */
 	if (!err)
 		legacy_reply(lr, nmr);
 free_request:

@@ -3,9 +3,13 @@
  * set of rings of one adapter (spec §1.1, §5.6), and the operations that need it (sync, poll, the
  * mmap range check).  The OS glue owns the file itself and calls these.
  *
- * The binding is made once (REGISTER, under the control lock) and published with a store-release
- * of `na`; the data path reads `na` with a load-acquire and then trusts the rest, which never
- * changes until release.  Release runs when no other operation on the file can be in flight.
+ * The binding is made in two steps, both under the control lock.  REGISTER builds it in `bound`,
+ * where only control-path code sees it, and may still undo it (an option left unconsumed, spec
+ * §5.5 rule 6).  Once the request can no longer fail, the decoder commits it: `na` is published
+ * with a store-release.  The data path (syncs, poll, mmap), which takes no lock, reads only `na`
+ * with a load-acquire and then trusts the rest, which never changes until release.  So a binding
+ * the data path has seen is never torn down while the file is open: release runs when no other
+ * operation on the file can be in flight.
  */
 #ifndef NM_CORE_FILE_H
 #define NM_CORE_FILE_H
@@ -14,7 +18,8 @@
 #include "ctrl.h"
 
 struct nm_file {
-	struct nm_adapter *na;		/* NULL until REGISTER succeeds */
+	struct nm_adapter *bound;	/* (k, control lock) the binding, from REGISTER on */
+	struct nm_adapter *na;		/* (k) `bound` once committed: the data path's view */
 	u32 first[NM_DIRS], last[NM_DIRS];	/* bound krings: [first, last) per direction */
 	struct netmap_if *nifp;
 	u64 nr_flags;
@@ -33,8 +38,13 @@ void nm_file_release(struct nm_file *nf);
 /* The request handlers of NIOCCTRL and the legacy ioctls (core/requests.c). */
 extern const struct nm_ctrl_ops nm_requests;
 
-/* REGISTER (spec §5.6); the handler behind nm_requests. */
+/*
+ * REGISTER (spec §5.6), the handler behind nm_requests: builds the binding without publishing it.
+ * Then exactly one of: commit (publish it to the data path; cannot fail), or unregister (undo).
+ * nm_file_unregister also releases a committed binding, at close.
+ */
 int nm_file_register(struct nm_file *nf, struct nm_ctrl_req *req);
+void nm_file_register_commit(struct nm_file *nf);
 void nm_file_unregister(struct nm_file *nf);
 
 /* NIOCTXSYNC / NIOCRXSYNC (spec §4.7): 0, -ENXIO when unbound, -EIO when a ring is stopped. */

@@ -1,7 +1,8 @@
 /*
  * core/register.c - REGISTER (spec §5.6): binding a file descriptor to rings of a port, building
  * its netmap_if, and undoing all of it on close.  Runs under the control lock.  The steps follow
- * the spec's order; the first failure undoes everything done so far, in reverse.
+ * the spec's order; the first failure undoes everything done so far, in reverse.  A successful
+ * REGISTER is not visible to the data path until the decoder commits it (core/file.h).
  */
 #include "file.h"
 #include "port.h"
@@ -162,7 +163,7 @@ static struct netmap_if *nm_new_if(struct nm_adapter *na, const u32 first[NM_DIR
 
 static void nm_register_reply(struct nm_file *nf, struct nmreq_register *reg, u32 extra)
 {
-	struct nm_adapter *na = nf->na;
+	struct nm_adapter *na = nf->bound;
 
 	reg->nr_offset = nm_mem_ofs(na->mem, nf->nifp);
 	reg->nr_memsize = nm_mem_size(na->mem);
@@ -195,7 +196,7 @@ int nm_file_register(struct nm_file *nf, struct nm_ctrl_req *req)
 	struct nm_adapter *na;
 	int err;
 
-	if (nf->na)
+	if (nf->bound)
 		return -EBUSY;
 	if (reg->nr_mem_id) {
 		preq.mem = nm_mem_find(reg->nr_mem_id);
@@ -239,7 +240,7 @@ int nm_file_register(struct nm_file *nf, struct nm_ctrl_req *req)
 	memcpy(nf->last, last, sizeof(last));
 	nf->nr_flags = reg->nr_flags;
 	na->bindings++;
-	smp_store_release(&nf->na, na);	/* pairs with the acquire in the data path */
+	nf->bound = na;		/* not published yet: see nm_file_register_commit */
 	nm_register_reply(nf, reg, extra);
 	if (preq.mem)
 		nm_mem_put(preq.mem);
@@ -257,9 +258,19 @@ put_mem:
 	return err;
 }
 
+/* The request can no longer fail: from now on the data path may use the binding. */
+void nm_file_register_commit(struct nm_file *nf)
+{
+	smp_store_release(&nf->na, nf->bound);	/* pairs with the acquire in the data path */
+}
+
+/*
+ * Undoes REGISTER: at close, when nothing else can use the file, or before the commit, when the
+ * data path has never seen the binding.
+ */
 void nm_file_unregister(struct nm_file *nf)
 {
-	struct nm_adapter *na = nf->na;
+	struct nm_adapter *na = nf->bound;
 
 	if (!na)
 		return;
@@ -269,6 +280,7 @@ void nm_file_unregister(struct nm_file *nf)
 	nm_unbind_rings(na, nf->first, nf->last, NM_DIRS, 0);
 	na->bindings--;
 	nm_mem_deactivate(na->mem);
+	nf->bound = NULL;
 	WRITE_ONCE(nf->na, NULL);
 	nm_adapter_put(na);
 }

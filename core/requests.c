@@ -26,6 +26,11 @@ static int nm_req_register(void *owner, struct nm_ctrl_req *req)
 	return nm_file_register(owner, req);
 }
 
+static void nm_req_register_commit(void *owner)
+{
+	nm_file_register_commit(owner);
+}
+
 static void nm_req_register_undo(void *owner)
 {
 	nm_file_unregister(owner);
@@ -227,5 +232,6 @@ const struct nm_ctrl_ops nm_requests = {
 		[NETMAP_REQ_VALE_ATTACH] = nm_req_vale_attach,
 		[NETMAP_REQ_VALE_DETACH] = nm_req_vale_detach,
 	},
+	.register_commit = nm_req_register_commit,
 	.register_undo = nm_req_register_undo,
 };

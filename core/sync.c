@@ -56,7 +56,7 @@ static enum nm_sync_result nm_kring_try_sync(struct nm_kring *kr)
 
 int nm_file_sync(struct nm_file *nf, enum nm_dir d)
 {
-	struct nm_adapter *na = smp_load_acquire(&nf->na);	/* pairs with nm_file_register */
+	struct nm_adapter *na = smp_load_acquire(&nf->na);	/* pairs with nm_file_register_commit */
 	int err = 0;
 	u32 i;
 
@@ -126,7 +126,7 @@ static struct nm_os_waitq *nm_poll_queue(struct nm_file *nf, struct nm_adapter *
 
 unsigned int nm_file_poll(struct nm_file *nf, unsigned int events, nm_poll_wait_fn wait, void *arg)
 {
-	struct nm_adapter *na = smp_load_acquire(&nf->na);	/* pairs with nm_file_register */
+	struct nm_adapter *na = smp_load_acquire(&nf->na);	/* pairs with nm_file_register_commit */
 	bool want_tx = (events & NM_POLL_OUT) || !(nf->nr_flags & NR_NO_TX_POLL);
 	bool want_rx = events & NM_POLL_IN;
 	unsigned int revents = 0;

@@ -45,6 +45,7 @@ static struct {
 	u8 consume;
 	int calls;
 	int undo_calls;
+	int commit_calls;
 } run;
 
 #define require(cond) do { if (!(cond)) abort(); } while (0)
@@ -111,7 +112,15 @@ static void fake_undo(void *owner)
 	run.undo_calls++;
 }
 
-static struct nm_ctrl_ops ops_full, ops_empty = { .register_undo = fake_undo };
+static void fake_commit(void *owner)
+{
+	(void)owner;
+	run.commit_calls++;
+}
+
+static struct nm_ctrl_ops ops_full, ops_empty = {
+	.register_commit = fake_commit, .register_undo = fake_undo,
+};
 
 /* A little-endian reader that yields zeros past the end of the input. */
 struct reader {
@@ -242,6 +251,10 @@ static void fuzz_ctrl(const struct nmreq_header *in, bool is_register)
 	require(hdr.nr_version == in->nr_version && hdr.nr_name[63] == 0);
 	require(err != 0 || run.calls == 1);
 	require(run.undo_calls == 0 || (is_register && err == -EOPNOTSUPP));
+	/* A REGISTER whose handler succeeded is committed or undone, never both; others neither. */
+	require(run.commit_calls == 0 || is_register);
+	require(run.commit_calls + run.undo_calls ==
+		(is_register && run.calls == 1 && run.mode != 1 ? 1 : 0));
 	for (i = 0; i < n; i++) {
 		u64 now;
 
@@ -280,6 +293,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (i = 1; i <= NETMAP_REQ_CSB_ENABLE; i++)
 		ops_full.handler[i] = fake_handler;
+	ops_full.register_commit = fake_commit;
 	ops_full.register_undo = fake_undo;
 	memset(&run, 0, sizeof(run));
 

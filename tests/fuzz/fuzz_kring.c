@@ -31,6 +31,7 @@ static struct nm_file *open_end(const char *name, u32 slots)
 	nm_os_ctrl_lock();
 	if (nm_file_register(nf, &req))
 		abort();
+	nm_file_register_commit(nf);
 	nm_os_ctrl_unlock();
 	return nf;
 }

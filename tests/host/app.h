@@ -60,6 +60,8 @@ static inline int app_open_reg(struct app *a, const char *name, const struct nmr
 	req.body_size = sizeof(a->reg);
 	nm_os_ctrl_lock();
 	err = nm_file_register(a->nf, &req);
+	if (!err)
+		nm_file_register_commit(a->nf);
 	nm_os_ctrl_unlock();
 	if (!err)
 		app_map(a);

@@ -45,8 +45,8 @@ static struct {
 	bool by_type_ok;			/* by_type[] matches the option list */
 } seen;
 
-static int undo_calls;
-static void *undo_owner;
+static int undo_calls, commit_calls;
+static void *undo_owner, *commit_owner;
 static int owner_token;
 
 static inline void reset_fake(void)
@@ -57,8 +57,8 @@ static inline void reset_fake(void)
 	for (i = 0; i < NETMAP_REQ_OPT_MAX; i++)
 		cfg.consume[i] = -1;
 	memset(&seen, 0, sizeof(seen));
-	undo_calls = 0;
-	undo_owner = NULL;
+	undo_calls = commit_calls = 0;
+	undo_owner = commit_owner = NULL;
 }
 
 static inline void fill_reply(u16 type, void *body)
@@ -179,6 +179,12 @@ static inline void fake_undo(void *owner)
 	undo_owner = owner;
 }
 
+static inline void fake_commit(void *owner)
+{
+	commit_calls++;
+	commit_owner = owner;
+}
+
 static struct nm_ctrl_ops ops;
 
 static inline void ops_all(void)
@@ -187,6 +193,7 @@ static inline void ops_all(void)
 
 	for (i = 1; i <= NETMAP_REQ_CSB_ENABLE; i++)
 		ops.handler[i] = fake_handler;
+	ops.register_commit = fake_commit;
 	ops.register_undo = fake_undo;
 }
 

@@ -429,14 +429,16 @@ static void test_register_leftovers(void)
 	lines = nm_os_log_lines;
 	ok(ctrl(&h) == -EOPNOTSUPP && seen.calls == 1 && undo_calls == 1 &&
 	   undo_owner == &owner_token, "REGISTER with an unconsumed option: undone, EOPNOTSUPP");
+	ok(commit_calls == 0, "REGISTER with an unconsumed option: never committed (published)");
 	ok(csb.nro_opt.nro_status == EOPNOTSUPP && reg.nr_memsize == 0 && nm_os_log_lines > lines,
 	   "REGISTER leftover: status EOPNOTSUPP, body not written back, a log line");
 
 	reset_fake();
 	hdr_init(&h, NETMAP_REQ_REGISTER, &reg, &unk);
 	opt_init(&unk, 4242, 24, NULL);
-	ok(ctrl(&h) == -EOPNOTSUPP && undo_calls == 1 && unk.nro_status == EOPNOTSUPP,
-	   "REGISTER with an unknown option type: undone, EOPNOTSUPP");
+	ok(ctrl(&h) == -EOPNOTSUPP && undo_calls == 1 && commit_calls == 0 &&
+	   unk.nro_status == EOPNOTSUPP,
+	   "REGISTER with an unknown option type: undone, not committed, EOPNOTSUPP");
 
 	reset_fake();
 	cfg.fill_reply = true;
@@ -445,12 +447,15 @@ static void test_register_leftovers(void)
 	opt_init(&csb, NETMAP_REQ_OPT_CSB, 0, NULL);
 	ok(ctrl(&h) == 0 && undo_calls == 0 && csb.nro_opt.nro_status == 0 &&
 	   reg.nr_memsize == 0x123456789ULL, "REGISTER whose options are all consumed succeeds");
+	ok(commit_calls == 1 && commit_owner == &owner_token,
+	   "a successful REGISTER is committed once, with its owner");
 
 	reset_fake();
 	cfg.ret = -ENOMEM;
 	opt_init(&csb, NETMAP_REQ_OPT_CSB, 0, NULL);
-	ok(ctrl(&h) == -ENOMEM && undo_calls == 0 && csb.nro_opt.nro_status == EOPNOTSUPP,
-	   "a failed REGISTER keeps its errno and is not undone again");
+	ok(ctrl(&h) == -ENOMEM && undo_calls == 0 && commit_calls == 0 &&
+	   csb.nro_opt.nro_status == EOPNOTSUPP,
+	   "a failed REGISTER keeps its errno, is not undone again nor committed");
 
 	reset_fake();
 	ops.handler[NETMAP_REQ_SYNC_KLOOP_STOP] = NULL;

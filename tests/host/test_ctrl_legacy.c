@@ -161,6 +161,8 @@ static void test_legacy_register_reply(void)
 	   "extra bufs");
 	ok(r.nr_ringid == (NETMAP_HW_RING | 3) && r.nr_flags == NR_EXCLUSIVE && r.nr_arg1 == 77 &&
 	   r.spare2[0] == 0x99, "legacy REGISTER reply: nr_ringid and nr_flags never written back");
+	ok(commit_calls == 1 && commit_owner == &owner_token && undo_calls == 0,
+	   "legacy REGISTER: committed once (it has no options to fail on)");
 
 	reset_fake();
 	cfg.fill_reply = true;
@@ -170,6 +172,7 @@ static void test_legacy_register_reply(void)
 	before = r;
 	ok(legacy(NIOCREGIF, &r) == -EBUSY && !memcmp(&r, &before, sizeof(r)),
 	   "legacy REGISTER failure: nothing written back, the errno is the handler's");
+	ok(commit_calls == 0, "legacy REGISTER failure: not committed");
 }
 
 static void test_legacy_info(void)
