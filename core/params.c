@@ -18,6 +18,7 @@
 	.generic_hwcsum = 0, \
 	.default_pipes = 0, \
 	.bridge_batch = 1024, \
+	.max_extra_bufs = 16384, \
 	.max_bridges = 8, \
 	.pool = { \
 		[NM_POOL_IF] = { .num = 100, .size = 1024 }, \

@@ -33,6 +33,7 @@ struct nm_params {
 	int generic_hwcsum;
 	int default_pipes;
 	int bridge_batch;
+	int max_extra_bufs;	/* per file, from the global allocator; 0: no cap */
 	int max_bridges;	/* read only: fixed at load time */
 	struct nm_pool_params pool[NM_POOL_KINDS];	/* global allocator request */
 	struct nm_pool_params curr[NM_POOL_KINDS];	/* read only: what the global allocator uses */

@@ -5,6 +5,7 @@
  * REGISTER is not visible to the data path until the decoder commits it (core/file.h).
  */
 #include "file.h"
+#include "params.h"
 #include "port.h"
 
 /* Ring selection for one direction (spec §5.6 table); the EINVAL cases are checked by the caller. */
@@ -178,6 +179,23 @@ static void nm_register_reply(struct nm_file *nf, struct nmreq_register *reg, u3
 	/* nr_mode, nr_ringid and nr_flags come back exactly as sent (spec Appendix A.3). */
 }
 
+/*
+ * How many of the extra buffers asked for one file may take (spec §5.6: fewer is not an error).
+ * The global allocator's buffers are shared by every device port, so one file gets at most
+ * max_extra_bufs of them; a private region was sized for the request that created it.
+ */
+static u32 nm_extra_bufs_allowed(const struct nm_adapter *na, const struct nm_ctrl_req *req)
+{
+	const struct nmreq_register *reg = req->body;
+	u32 cap = READ_ONCE(nm_params.max_extra_bufs);
+
+	if (nm_mem_is_private(na->mem) || cap == 0 || reg->nr_extra_bufs <= cap)
+		return reg->nr_extra_bufs;
+	nm_os_log_ratelimited("REGISTER %s: %u extra buffers asked, at most %u allowed: one file takes at most max_extra_bufs from the global region (raise /sys/module/netmap/parameters/max_extra_bufs)",
+			      req->hdr.nr_name, reg->nr_extra_bufs, cap);
+	return cap;
+}
+
 int nm_file_register(struct nm_file *nf, struct nm_ctrl_req *req)
 {
 	struct nmreq_register *reg = req->body;
@@ -188,7 +206,7 @@ int nm_file_register(struct nm_file *nf, struct nm_ctrl_req *req)
 		.rings = { reg->nr_tx_rings, reg->nr_rx_rings },
 		.slots = { reg->nr_tx_slots, reg->nr_rx_slots },
 		.host_rings = { reg->nr_host_tx_rings, reg->nr_host_rx_rings },
-		.extra_bufs = reg->nr_extra_bufs,
+		.extra_bufs = reg->nr_extra_bufs,	/* sizes a private region made for it */
 		.may_create = true,
 	};
 	bool exclusive = reg->nr_flags & NR_EXCLUSIVE;
@@ -235,7 +253,8 @@ int nm_file_register(struct nm_file *nf, struct nm_ctrl_req *req)
 		goto unbind;
 	}
 	if (reg->nr_extra_bufs)
-		extra = nm_mem_extra_alloc(na->mem, reg->nr_extra_bufs, &nf->nifp->ni_bufs_head);
+		extra = nm_mem_extra_alloc(na->mem, nm_extra_bufs_allowed(na, req),
+					   &nf->nifp->ni_bufs_head);
 	memcpy(nf->first, first, sizeof(first));
 	memcpy(nf->last, last, sizeof(last));
 	nf->nr_flags = reg->nr_flags;

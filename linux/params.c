@@ -28,6 +28,7 @@ NM_PARAM_RW(generic_txqdisc, generic_txqdisc, "Use a netmap-aware qdisc for gene
 NM_PARAM_RW(generic_hwcsum, generic_hwcsum, "Let the device compute checksums on generic TX");
 NM_PARAM_RW(default_pipes, default_pipes, "Accepted; ignored");
 NM_PARAM_RW(bridge_batch, bridge_batch, "VALE batch size (at most 1024)");
+NM_PARAM_RW(max_extra_bufs, max_extra_bufs, "Extra buffers one file may take from the global allocator (0: no cap)");
 NM_PARAM_RO(max_bridges, max_bridges, "VALE switches per network namespace");
 
 NM_PARAM_RW(if_num, pool[NM_POOL_IF].num, "Global allocator: netmap_if objects");
