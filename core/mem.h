@@ -78,6 +78,19 @@ static __always_inline void nm_buf_copy(void *dst, const void *src, u32 len)
 	}
 }
 
+/*
+ * How many bytes nm_buf_copy(dst, src, len) writes at dst (and reads at src): len rounded up to
+ * whole 64-byte blocks, one block even for len 0, below NM_BUF_COPY_BLOCKS_MAX; len from there
+ * on.  A copy into memory that is not a netmap buffer (an skb) may use nm_buf_copy only when
+ * this many bytes fit there.
+ */
+static inline u32 nm_buf_copy_span(u32 len)
+{
+	if (len >= NM_BUF_COPY_BLOCKS_MAX)
+		return len;
+	return len <= 64 ? 64 : (len + 63) & ~63u;
+}
+
 /* Module load and unload: create and destroy the global allocator (mem id 1). */
 int nm_mem_global_init(void);
 void nm_mem_global_fini(void);

@@ -74,7 +74,6 @@ struct nm_gtx_comp {
 	struct llist_head recycle;	/* frames an RX ring copied, for txsync to free (generic_tx.c) */
 };
 
-/* One NIC TX ring. */
 /* Frames txsync builds, then hands to the driver under one hold of the queue lock. */
 #define NM_GEN_TX_BATCH 64
 
@@ -86,6 +85,24 @@ struct nm_gtx_batch {
 	u32 len[NM_GEN_TX_BATCH];
 };
 
+/*
+ * A packet of a ring as the kernel read it: nm_gen_pkt reads each of its slots' flags, len and
+ * buf_idx exactly once, into this kernel copy, and everything after (length checks, the skb's
+ * size, the copy) uses the copy only.  An application that rewrites its slots meanwhile can
+ * change nothing the kernel has checked.
+ */
+struct nm_gen_pkt {
+	u32 end;			/* the slot after its last */
+	u32 len;			/* bytes: the sum of the fragments' */
+	u16 flags;			/* its first slot's flags */
+	u32 nfrags;
+	struct {
+		u32 idx;		/* buffer index as read; out of range reads the scratch buffer */
+		u32 len;		/* 0 for a len the buffer cannot hold (a bad slot) */
+	} frag[NETMAP_MAX_FRAGS];
+};
+
+/* One NIC TX ring. */
 struct nm_gtxr {
 	struct nm_gtx_comp *comp;	/* NULL while the ring is not in netmap mode */
 	u32 *frame_end;			/* per frame in flight (FIFO by `sent`): slot after it */
@@ -94,6 +111,7 @@ struct nm_gtxr {
 	u32 pg_refs;			/* references taken on page[pg_cur] no frame holds yet */
 	struct llist_node *recycled;	/* taken from comp->recycle, not yet freed (txsync) */
 	struct nm_gtx_batch batch;	/* owned by txsync */
+	struct nm_gen_pkt pkt;		/* owned by txsync: the packet being built */
 	u32 sent, reclaimed;		/* frame counts, owned by txsync */
 	u32 fifo_w, fifo_r;		/* frame_end positions of the next sent / reclaimed */
 	bool active;			/* READ_ONCE by the egress hook */
@@ -148,16 +166,17 @@ void nm_grxq_set_active(struct nm_grxq *rq, bool active);	/* off also purges */
 int nm_gen_txsync(struct nm_kring *kr);
 /* rxsync copied skb: if one of our TX rings sent it, complete it and take it back (true). */
 bool nm_gen_tx_recycle(struct sk_buff *skb);
-/* The packet starting at slot i of a ring, up to head: where it ends, how long it is. */
 enum nm_gen_pkt_state { NM_PKT_OK, NM_PKT_INCOMPLETE, NM_PKT_TOO_LONG };
+/* Reads the packet starting at slot i of a ring, up to head (see struct nm_gen_pkt). */
 enum nm_gen_pkt_state nm_gen_pkt(struct nm_kring *kr, const struct nm_buf_lut *lut, u32 i, u32 head,
-				 u32 *end, u32 *len);
-void nm_gen_pkt_copy(struct nm_kring *kr, const struct nm_buf_lut *lut, u32 i, u32 end, u32 len,
+				 struct nm_gen_pkt *pkt);
+/* Appends the packet's bytes to skb, which has room for pkt->len more. */
+void nm_gen_pkt_copy(const struct nm_buf_lut *lut, const struct nm_gen_pkt *pkt,
 		     struct sk_buff *skb);
 /* A copy of that packet as a frame received on dev, ready for netif_receive_skb (BHs off);
- * NULL when out of memory. */
-struct sk_buff *nm_gen_stack_skb(struct net_device *dev, struct nm_kring *kr,
-				 const struct nm_buf_lut *lut, u32 i, u32 end, u32 len);
+ * NULL when out of memory.  pkt->len >= ETH_HLEN. */
+struct sk_buff *nm_gen_stack_skb(struct net_device *dev, const struct nm_buf_lut *lut,
+				 const struct nm_gen_pkt *pkt);
 
 /* generic_fwd.c: transparent mode, from nm_gen_rxsync before it takes slots back */
 void nm_gen_forward_released(struct nm_gna *g, struct nm_kring *kr);

@@ -26,19 +26,19 @@
 #include "generic.h"
 
 /* A frame released from a host RX ring, down to the driver of dev.  True if it was sent. */
-static bool nm_gen_fwd_down(struct net_device *dev, struct nm_kring *kr,
-			    const struct nm_buf_lut *lut, u32 i, u32 end, u32 len)
+static bool nm_gen_fwd_down(struct net_device *dev, const struct nm_buf_lut *lut,
+			    const struct nm_gen_pkt *pkt)
 {
 	struct sk_buff *skb;
 
-	if (len < ETH_HLEN || len > dev->mtu + dev->hard_header_len + VLAN_HLEN)
+	if (pkt->len < ETH_HLEN || pkt->len > dev->mtu + dev->hard_header_len + VLAN_HLEN)
 		return false;
-	skb = alloc_skb(LL_RESERVED_SPACE(dev) + len + dev->needed_tailroom,
+	skb = alloc_skb(LL_RESERVED_SPACE(dev) + pkt->len + dev->needed_tailroom,
 			GFP_ATOMIC | __GFP_NOWARN);
 	if (!skb)
 		return false;
 	skb_reserve(skb, LL_RESERVED_SPACE(dev));
-	nm_gen_pkt_copy(kr, lut, i, end, len, skb);
+	nm_gen_pkt_copy(lut, pkt, skb);
 	skb->dev = dev;
 	skb->priority = NM_PRIO_TO_DRIVER;	/* our egress hook lets it pass */
 	skb_reset_mac_header(skb);
@@ -48,14 +48,14 @@ static bool nm_gen_fwd_down(struct net_device *dev, struct nm_kring *kr,
 }
 
 /* A frame released from a NIC RX ring, up to the stack.  True if the stack took it. */
-static bool nm_gen_fwd_up(struct net_device *dev, struct nm_kring *kr,
-			  const struct nm_buf_lut *lut, u32 i, u32 end, u32 len)
+static bool nm_gen_fwd_up(struct net_device *dev, const struct nm_buf_lut *lut,
+			  const struct nm_gen_pkt *pkt)
 {
 	struct sk_buff *skb;
 
-	if (len < ETH_HLEN)
+	if (pkt->len < ETH_HLEN)
 		return false;
-	skb = nm_gen_stack_skb(dev, kr, lut, i, end, len);
+	skb = nm_gen_stack_skb(dev, lut, pkt);
 	if (!skb)
 		return false;
 	local_bh_disable();	/* the stack's receive path expects softirq context */
@@ -69,8 +69,9 @@ void nm_gen_forward_released(struct nm_gna *g, struct nm_kring *kr)
 	const struct nm_buf_lut *lut = nm_mem_lut(kr->na->mem);
 	struct nm_grxq *rq = &g->rxq[kr->ring_id];
 	struct netmap_slot *slot = kr->ring->slot;
-	u32 head = kr->rhead, i = kr->hwcur, end, len;
+	u32 head = kr->rhead, i = kr->hwcur;
 	bool all = READ_ONCE(nm_params.fwd) == 1;
+	struct nm_gen_pkt pkt;
 	struct net_device *dev;
 
 	if (i == head || (!all && !(READ_ONCE(kr->ring->flags) & NR_FORWARD)))
@@ -80,23 +81,22 @@ void nm_gen_forward_released(struct nm_gna *g, struct nm_kring *kr)
 	rcu_read_lock();
 	dev = rcu_dereference(g->dev);
 	while (dev && i != head) {
-		u16 flags = READ_ONCE(slot[i].flags);
 		bool sent;
 
-		if (nm_gen_pkt(kr, lut, i, head, &end, &len) == NM_PKT_INCOMPLETE)
+		if (nm_gen_pkt(kr, lut, i, head, &pkt) == NM_PKT_INCOMPLETE)
 			break;	/* a chain cut at head is released, not forwarded */
-		if (all || (flags & NS_FORWARD)) {
-			WRITE_ONCE(slot[i].flags, flags & ~NS_FORWARD);
+		if (all || (pkt.flags & NS_FORWARD)) {
+			WRITE_ONCE(slot[i].flags, pkt.flags & ~NS_FORWARD);
 			if (kr->is_host)
-				sent = nm_gen_fwd_down(dev, kr, lut, i, end, len);
+				sent = nm_gen_fwd_down(dev, lut, &pkt);
 			else
-				sent = nm_gen_fwd_up(dev, kr, lut, i, end, len);
+				sent = nm_gen_fwd_up(dev, lut, &pkt);
 			if (sent)
 				rq->fwd++;
 			else
 				rq->fwd_drop++;
 		}
-		i = end;
+		i = pkt.end;
 	}
 	rcu_read_unlock();
 }

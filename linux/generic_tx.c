@@ -205,76 +205,61 @@ void nm_gen_tx_drain_all(void)
 
 /* --- packets in the ring --------------------------------------------------------------------- */
 
-/*
- * Measures the packet starting at slot i (up to head): its end (slot after its last) and its
- * length.  A slot whose len exceeds the buffer counts as an empty fragment (spec §4.6).
- */
 enum nm_gen_pkt_state nm_gen_pkt(struct nm_kring *kr, const struct nm_buf_lut *lut, u32 i, u32 head,
-				 u32 *end, u32 *len)
+				 struct nm_gen_pkt *pkt)
 {
 	struct netmap_slot *slot = kr->ring->slot;
-	u32 nfrags = 0;
+	u32 n = 0;
 
-	*len = 0;
+	pkt->len = 0;
 	while (i != head) {
 		u16 flags = READ_ONCE(slot[i].flags);
 		u32 l = READ_ONCE(slot[i].len);
 
-		if (unlikely(l > lut->size)) {
+		if (unlikely(l > lut->size)) {	/* an empty fragment (spec §4.6) */
 			kr->bad_slots++;
 			l = 0;
 		}
-		*len += l;
+		if (n == 0)
+			pkt->flags = flags;
+		pkt->frag[n].idx = READ_ONCE(slot[i].buf_idx);
+		pkt->frag[n].len = l;
+		pkt->len += l;
 		i = nm_next(i, kr->num_slots);
-		nfrags++;
-		if (!(flags & NS_MOREFRAG)) {
-			*end = i;
-			return NM_PKT_OK;
-		}
-		if (nfrags == NETMAP_MAX_FRAGS) {
-			*end = i;
-			return NM_PKT_TOO_LONG;
+		n++;
+		if (!(flags & NS_MOREFRAG) || n == NETMAP_MAX_FRAGS) {
+			pkt->end = i;
+			pkt->nfrags = n;
+			return flags & NS_MOREFRAG ? NM_PKT_TOO_LONG : NM_PKT_OK;
 		}
 	}
 	return NM_PKT_INCOMPLETE;	/* held back until the application completes it */
 }
 
 /*
- * Appends l bytes of a netmap buffer to skb.  nm_buf_copy may write up to 63 bytes past them,
- * which is fine while that stays in the skb's unused tailroom (it always does for frames built in
- * a page: see "Frame memory").
+ * Appends l bytes of a netmap buffer to skb.  The block copy writes nm_buf_copy_span(l) bytes,
+ * up to 64 past the l appended (even for l = 0): it is used only when the skb's tailroom holds
+ * them, which it always does for frames built in a page (see "Frame memory"); host-TX and
+ * forwarded skbs are sized exactly and take memcpy when it does not.
  */
 static void nm_gen_copy_to_skb(struct sk_buff *skb, const void *buf, u32 l)
 {
-	void *dst = __skb_put(skb, l);	/* skb was sized for len: see nm_gen_pkt_copy */
+	void *dst = __skb_put(skb, l);	/* the skb was sized for the packet */
 
-	if (likely(skb_tailroom(skb) >= 63))
+	if (likely(nm_buf_copy_span(l) - l <= skb_tailroom(skb)))
 		nm_buf_copy(dst, buf, l);
 	else
 		memcpy(dst, buf, l);
 }
 
-/*
- * Copies the packet's slots [i, end) into skb: at most `len` bytes, the length nm_gen_pkt
- * measured and skb was sized for.  The application may rewrite a slot's len meanwhile; that can
- * only shorten what it sends, never overrun skb.
- */
-void nm_gen_pkt_copy(struct nm_kring *kr, const struct nm_buf_lut *lut, u32 i, u32 end, u32 len,
+void nm_gen_pkt_copy(const struct nm_buf_lut *lut, const struct nm_gen_pkt *pkt,
 		     struct sk_buff *skb)
 {
-	struct netmap_slot *slot = kr->ring->slot;
+	u32 k;
 
-	for (; i != end && len; i = nm_next(i, kr->num_slots)) {
-		u32 idx = READ_ONCE(slot[i].buf_idx);
-		u32 l = READ_ONCE(slot[i].len);
-
-		if (unlikely(l > lut->size))
-			l = 0;
-		l = min(l, len);
-		/* out-of-range indices read the scratch buffer (spec §4.6) */
-		nm_gen_copy_to_skb(skb, nm_buf_lut_addr(lut, idx), l);
-		len -= l;
-	}
+	/* out-of-range indices read the scratch buffer (spec §4.6) */
+	for (k = 0; k < pkt->nfrags; k++)
+		nm_gen_copy_to_skb(skb, nm_buf_lut_addr(lut, pkt->frag[k].idx), pkt->frag[k].len);
 }
 
 /* --- NIC TX ring -> driver ------------------------------------------------------------------ */
@@ -422,10 +407,11 @@ static bool nm_gen_tx_build(struct nm_gtxr *t, struct nm_kring *kr, const struct
 	struct nm_gtx_batch *b = &t->batch;
 	u32 minlen = max_t(u32, dev->hard_header_len, 1);
 	u32 maxlen = dev->mtu + dev->hard_header_len + VLAN_HLEN;
-	u32 end, len, freed = 0;
+	struct nm_gen_pkt *pkt = &t->pkt;
+	u32 len, freed = 0;
 
-	for (b->n = 0; *i != head && b->n < NM_GEN_TX_BATCH; *i = end) {
-		enum nm_gen_pkt_state st = nm_gen_pkt(kr, lut, *i, head, &end, &len);
+	for (b->n = 0; *i != head && b->n < NM_GEN_TX_BATCH; *i = pkt->end) {
+		enum nm_gen_pkt_state st = nm_gen_pkt(kr, lut, *i, head, pkt);
 		struct sk_buff *skb;
 
 		if (st == NM_PKT_INCOMPLETE)
@@ -434,6 +420,7 @@ static bool nm_gen_tx_build(struct nm_gtxr *t, struct nm_kring *kr, const struct
 			t->drop_frags++;
 			continue;
 		}
+		len = pkt->len;
 		if (unlikely(len < minlen || len > maxlen)) {
 			t->drop_len++;	/* never handed to the driver: the slots are free again */
 			continue;
@@ -445,7 +432,7 @@ static bool nm_gen_tx_build(struct nm_gtxr *t, struct nm_kring *kr, const struct
 			nm_gen_tx_hold(t, b->n, freed);
 			return false;
 		}
-		nm_gen_pkt_copy(kr, lut, *i, end, len, skb);
+		nm_gen_pkt_copy(lut, pkt, skb);
 		skb->dev = dev;
 		skb->priority = NM_PRIO_TO_DRIVER;
 		skb_reset_mac_header(skb);
@@ -456,7 +443,7 @@ static bool nm_gen_tx_build(struct nm_gtxr *t, struct nm_kring *kr, const struct
 		skb->destructor = nm_gen_tx_destructor;
 		b->skb[b->n] = skb;
 		b->start[b->n] = *i;
-		b->end[b->n] = end;
+		b->end[b->n] = pkt->end;
 		b->len[b->n] = len;
 		b->n++;
 	}
@@ -575,18 +562,14 @@ static int nm_gen_nic_txsync(struct nm_gna *g, struct nm_kring *kr)
 
 /* --- host TX ring -> stack ------------------------------------------------------------------- */
 
-struct sk_buff *nm_gen_stack_skb(struct net_device *dev, struct nm_kring *kr,
-				 const struct nm_buf_lut *lut, u32 i, u32 end, u32 len)
+struct sk_buff *nm_gen_stack_skb(struct net_device *dev, const struct nm_buf_lut *lut,
+				 const struct nm_gen_pkt *pkt)
 {
-	struct sk_buff *skb = __netdev_alloc_skb_ip_align(dev, len, GFP_ATOMIC | __GFP_NOWARN);
+	struct sk_buff *skb = __netdev_alloc_skb_ip_align(dev, pkt->len, GFP_ATOMIC | __GFP_NOWARN);
 
 	if (unlikely(!skb))
 		return NULL;
-	nm_gen_pkt_copy(kr, lut, i, end, len, skb);
-	if (unlikely(skb->len < ETH_HLEN)) {	/* the application shortened it meanwhile */
-		kfree_skb(skb);
-		return NULL;
-	}
+	nm_gen_pkt_copy(lut, pkt, skb);
 	if (dev->type == ARPHRD_ETHER) {
 		skb->protocol = eth_type_trans(skb, dev);
 	} else {
@@ -601,7 +584,8 @@ struct sk_buff *nm_gen_stack_skb(struct net_device *dev, struct nm_kring *kr,
 static int nm_gen_host_txsync(struct nm_gna *g, struct nm_kring *kr)
 {
 	const struct nm_buf_lut *lut = nm_mem_lut(kr->na->mem);
-	u32 head = kr->rhead, i = kr->hwcur, end, len;
+	u32 head = kr->rhead, i = kr->hwcur;
+	struct nm_gen_pkt pkt;
 	struct net_device *dev;
 
 	rcu_read_lock();
@@ -612,25 +596,23 @@ static int nm_gen_host_txsync(struct nm_gna *g, struct nm_kring *kr)
 	}
 	local_bh_disable();	/* the stack's receive path expects softirq context */
 	while (i != head) {
-		enum nm_gen_pkt_state st = nm_gen_pkt(kr, lut, i, head, &end, &len);
+		enum nm_gen_pkt_state st = nm_gen_pkt(kr, lut, i, head, &pkt);
 		struct sk_buff *skb;
 
 		if (st == NM_PKT_INCOMPLETE)
 			break;
-		if (unlikely(st == NM_PKT_TOO_LONG || len < ETH_HLEN || len > 65535)) {
+		i = pkt.end;
+		if (unlikely(st == NM_PKT_TOO_LONG || pkt.len < ETH_HLEN || pkt.len > 65535)) {
 			g->host_tx_drop++;
-			i = end;
 			continue;
 		}
-		skb = nm_gen_stack_skb(dev, kr, lut, i, end, len);
+		skb = nm_gen_stack_skb(dev, lut, &pkt);
 		if (unlikely(!skb)) {
 			g->host_tx_drop++;	/* the ring is free at once: no retry */
-			i = end;
 			continue;
 		}
 		netif_receive_skb(skb);
 		g->host_tx_pkts++;
-		i = end;
 	}
 	local_bh_enable();
 	rcu_read_unlock();
