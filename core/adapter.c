@@ -175,10 +175,17 @@ void nm_kring_unuse(struct nm_kring *kr)
 
 void nm_kring_wake(struct nm_kring *kr)
 {
-	void (*notify)(void *arg) = READ_ONCE(kr->notify);
+	void (*notify)(void *arg);
 
+	/*
+	 * Callers include a device notifier in process context: the section makes the clearer's
+	 * nm_os_wait_data_path wait for a notify that loaded the old pointer (kring.h).
+	 */
+	nm_os_data_path_begin();
+	notify = READ_ONCE(kr->notify);
 	if (notify)
 		notify(READ_ONCE(kr->notify_arg));
+	nm_os_data_path_end();
 	nm_os_waitq_wake(&kr->wq);
 	nm_os_waitq_wake(&kr->na->dir_wq[kr->dir]);
 }

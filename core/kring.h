@@ -70,8 +70,9 @@ struct nm_kring {
 	/*
 	 * A kernel user of the ring (a device on a switch, core/vale_nic.c) that wants to hear of
 	 * every wake-up: called by nm_kring_wake, from any context (softirq included), with
-	 * notify_arg.  Set and cleared under the control lock; the clearer must then wait for the
-	 * data path (nm_os_wait_data_path) before freeing notify_arg.
+	 * notify_arg, always inside a data-path section (nm_os_data_path_begin).  Set and cleared
+	 * under the control lock; the clearer must then wait for the data path
+	 * (nm_os_wait_data_path) before freeing notify_arg.
 	 */
 	void (*notify)(void *arg);
 	void *notify_arg;

@@ -101,6 +101,14 @@ void nm_os_work_stop(struct nm_os_work *w);
  */
 void nm_os_wait_data_path(void);
 
+/*
+ * Marks a section of code that nm_os_wait_data_path waits for, in a caller that may not already
+ * be one of the data-path contexts above (a process that can be preempted).  Never sleeps inside.
+ * nm_kring_wake calls kring->notify in one, whoever calls it.
+ */
+void nm_os_data_path_begin(void);
+void nm_os_data_path_end(void);
+
 /* Like nm_os_copy_from_user, but never sleeps (usable under the locks above): a page that is
  * not present counts as a fault.  0 or -EFAULT. */
 int nm_os_copy_from_user_nofault(void *dst, u64 uptr, size_t len);

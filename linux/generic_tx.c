@@ -70,28 +70,34 @@ static void nm_gtx_comp_put(struct nm_gtx_comp *c)
 	nm_gtx_comp_put_many(c, 1);
 }
 
-/* One frame of c's ring completed: count it, and wake the ring's pollers when that is due. */
+/* One frame of c's ring completed: count it, and wake the ring's pollers when that is due.
+ * Inside an RCU read-side section. */
 static void nm_gen_tx_complete(struct nm_gtx_comp *c)
 {
 	struct nm_kring *kr;
 	u32 done;
 
-	rcu_read_lock();
 	done = atomic_inc_return(&c->done);	/* full barrier: pairs with txsync's smp_mb */
 	kr = rcu_dereference(c->kr);
 	if (kr && (done == READ_ONCE(c->sent) || done % c->wake_every == 0))
 		nm_kring_wake(kr);
-	rcu_read_unlock();
 }
 
-/* Runs wherever the skb is freed: process or softirq context. */
+/*
+ * Runs wherever the skb is freed: process or softirq context.  The whole body is one RCU
+ * read-side section, so that module unload (nm_gen_tx_drain_all), which waits for the in-flight
+ * count to reach 0 and then for an RCU grace period, cannot return while a destructor that has
+ * just dropped the count is still running module code.
+ */
 static void nm_gen_tx_destructor(struct sk_buff *skb)
 {
 	struct nm_gtx_comp *c = skb_shinfo(skb)->destructor_arg;
 
+	rcu_read_lock();
 	nm_gen_tx_complete(c);
 	nm_gtx_comp_put(c);
 	atomic_long_dec(&nm_gen_inflight);	/* last: module unload waits for this */
+	rcu_read_unlock();
 }
 
 /* Frees a list of recycled frames (process context), dropping their references to c. */
@@ -121,7 +127,9 @@ bool nm_gen_tx_recycle(struct sk_buff *skb)
 	c = skb_shinfo(skb)->destructor_arg;
 	skb->destructor = NULL;		/* it keeps its reference to c until it is freed */
 	skb_dst_drop(skb);
+	rcu_read_lock();
 	nm_gen_tx_complete(c);
+	rcu_read_unlock();
 	atomic_long_dec(&nm_gen_inflight);	/* it no longer points into this module's code */
 	llist_add(&skb->ll_node, &c->recycle);	/* full barrier: pairs with nm_gtxr_stop's smp_mb */
 	if (unlikely(!rcu_access_pointer(c->kr)))	/* the ring stopped: nobody else frees it */

@@ -206,3 +206,13 @@ void nm_os_wait_data_path(void)
 {
 	synchronize_net();	/* softirqs and RCU readers (completions, rx handler) */
 }
+
+void nm_os_data_path_begin(void)
+{
+	rcu_read_lock();	/* synchronize_net waits for it */
+}
+
+void nm_os_data_path_end(void)
+{
+	rcu_read_unlock();
+}
