@@ -93,18 +93,20 @@ $(B)/guest/tools/%: $$(wildcard tools/%/*.c tools/%/*.h) $(LIB_SRCS) $(HDRS) | d
 host-tests: $(HOST_TESTS) $(HOST_CXX_TESTS)
 
 HOST_OBJS := $(patsubst %.c,$(B)/host/obj/%.o,$(CORE_SRCS) tests/host/os_user.c)
+# Where the core finds os_types.h (core/os.h): the userspace one here, linux/ in the module.
+HOST_OS = -Itests/host
 HDRS = $(wildcard core/*.h tests/host/*.h include/net/*.h include/*.h lib/*.h) tests/t.h
 
 $(B)/host/obj/%.o: %.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(NM_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+	$(CC) $(NM_CFLAGS) $(SAN_FLAGS) $(HOST_OS) -c -o $@ $<
 
 $(B)/host/libnmcore.a: $(HOST_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
 $(B)/host/%: tests/host/%.c $(B)/host/libnmcore.a $(B)/host/libnetmap-san.a
-	$(CC) $(NM_CFLAGS) $(SAN_FLAGS) -Icore -o $@ $< $(B)/host/libnmcore.a $(B)/host/libnetmap-san.a -lpthread
+	$(CC) $(NM_CFLAGS) $(SAN_FLAGS) -Icore $(HOST_OS) -o $@ $< $(B)/host/libnmcore.a $(B)/host/libnetmap-san.a -lpthread
 
 $(B)/host/%: tests/host/%.cc $(wildcard include/net/*.h)
 	@mkdir -p $(B)/host
@@ -115,7 +117,7 @@ fuzzers: $(FUZZERS)
 
 $(B)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) tests/host/os_user.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
-	clang -g -O1 -std=gnu11 -Wall -Wextra -Werror -Iinclude -Icore \
+	clang -g -O1 -std=gnu11 -Wall -Wextra -Werror -Iinclude -Icore $(HOST_OS) \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	  -o $@ $< $(CORE_SRCS) tests/host/os_user.c -lpthread
 
@@ -130,7 +132,7 @@ bench-host: $(B)/bench/micro
 
 $(B)/bench/micro: bench/host/micro.c $(CORE_SRCS) tests/host/os_user.c $(HDRS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(NM_CFLAGS) -O2 -Icore -o $@ $< $(CORE_SRCS) tests/host/os_user.c -lpthread
+	$(CC) $(NM_CFLAGS) -O2 -Icore $(HOST_OS) -o $@ $< $(CORE_SRCS) tests/host/os_user.c -lpthread
 
 # --- guest benchmarks (bench/): `make bench` (about 10 minutes), `make bench-smoke` (seconds) ---
 # bench/*.c are built static into $(B)/guest/tools/bench/ with bench/scenarios, so the guest image

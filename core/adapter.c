@@ -1,6 +1,6 @@
 /*
- * core/adapter.c - adapter lifetime and the creation of rings in shared memory when their first
- * user binds them (spec §3.6, §4.3).
+ * core/adapter.c - adapter lifetime (spec §3.6), and the default way a new ring gets its buffers.
+ * Who uses a ring, and when it exists in shared memory, is core/ring_user.c.
  */
 #include "adapter.h"
 
@@ -116,76 +116,4 @@ void nm_kring_free_bufs(struct nm_kring *kr)
 
 	for (i = 0; i < kr->num_slots; i++)
 		nm_mem_buf_free(kr->na->mem, READ_ONCE(kr->ring->slot[i].buf_idx));
-}
-
-static void nm_ring_init_header(struct nm_kring *kr)
-{
-	struct nm_mem *mem = kr->na->mem;
-	struct netmap_ring *ring = kr->ring;
-
-	ring->buf_ofs = (s64)nm_mem_ofs(mem, nm_mem_lut(mem)->base) - (s64)nm_mem_ofs(mem, ring);
-	ring->num_slots = kr->num_slots;
-	ring->nr_buf_size = nm_mem_buf_size(mem);
-	ring->ringid = kr->ring_id;
-	ring->dir = kr->dir == NM_TX ? 1 : 0;	/* what programs see on the original (spec §3.2) */
-}
-
-int nm_kring_use(struct nm_kring *kr)
-{
-	struct nm_adapter *na = kr->na;
-	int err;
-
-	if (kr->users++ > 0)
-		return 0;
-	kr->ring = nm_mem_ring_new(na->mem, kr->num_slots);
-	if (!kr->ring) {
-		err = -ENOMEM;
-		goto undo_user;
-	}
-	nm_ring_init_header(kr);
-	err = na->ops->ring_fill ? na->ops->ring_fill(kr) : nm_kring_fill_bufs(kr);
-	if (err)
-		goto delete_ring;
-	nm_kring_reset(kr);
-	kr->stopped = false;
-	return 0;
-
-delete_ring:
-	nm_mem_ring_delete(na->mem, kr->ring);
-	kr->ring = NULL;
-undo_user:
-	kr->users--;
-	return err;
-}
-
-void nm_kring_unuse(struct nm_kring *kr)
-{
-	struct nm_adapter *na = kr->na;
-
-	if (--kr->users > 0)
-		return;
-	if (na->ops->ring_drain)
-		na->ops->ring_drain(kr);
-	else
-		nm_kring_free_bufs(kr);
-	nm_mem_ring_delete(na->mem, kr->ring);
-	kr->ring = NULL;
-	kr->exclusive = false;
-}
-
-void nm_kring_wake(struct nm_kring *kr)
-{
-	void (*notify)(void *arg);
-
-	/*
-	 * Callers include a device notifier in process context: the section makes the clearer's
-	 * nm_os_wait_data_path wait for a notify that loaded the old pointer (kring.h).
-	 */
-	nm_os_data_path_begin();
-	notify = READ_ONCE(kr->notify);
-	if (notify)
-		notify(READ_ONCE(kr->notify_arg));
-	nm_os_data_path_end();
-	nm_os_waitq_wake(&kr->wq);
-	nm_os_waitq_wake(&kr->na->dir_wq[kr->dir]);
 }

@@ -1,11 +1,11 @@
 /*
  * core/adapter.h - a netmap adapter: one port's set of rings and how to sync them.
  *
- * Every port type (null, pipe end, later VALE port and Linux device) is an nm_adapter plus its own
- * state behind `priv`.  The adapter owns its krings: for each direction, num_rings[d] NIC rings
+ * Every port type (null, pipe end, VALE port, Linux device) is an nm_adapter plus its own state
+ * behind `priv`.  The adapter owns its krings: for each direction, num_rings[d] NIC rings
  * followed by num_host_rings[d] host rings.  Rings are created in shared memory when their first
- * user binds them and deleted when their last user goes (nm_adapter_bind/unbind); a port type may
- * take its own extra reference on its rings (pipes do, so that queued packets survive a close).
+ * user attaches and deleted when their last user detaches (nm_kring_attach/detach below); a port
+ * type may be a user of its own rings (pipes are, so that queued packets survive a close).
  *
  * Lifetime: `refcount` counts lookups, bindings and port-type links, under the control lock.  At
  * zero, the port type's dtor runs, then the krings and the allocator reference are dropped.
@@ -87,12 +87,20 @@ void nm_adapter_get(struct nm_adapter *na);
 void nm_adapter_put(struct nm_adapter *na);
 
 /*
- * Ring users.  The first user of a kring creates its ring in shared memory (ring object, then
- * ops->ring_fill) and puts the kring in its initial state; the last one drains and deletes it.
- * The allocator must be active.  nm_kring_use returns 0 or -ENOMEM.
+ * Ring users (core/ring_user.c): the one place that binds a kring to whoever uses it, and owns
+ * the rules between users.  The first attach creates the ring in shared memory (ring object,
+ * then ops->ring_fill) in its initial state; the last detach drains and deletes it.  The
+ * allocator must be active.  All under the control lock.
+ *
+ * nm_kring_may_attach: 0, or -EBUSY when the rules refuse u (a ring with an exclusive user takes
+ * nobody else; an exclusive user needs a ring no application uses).
+ * nm_kring_attach: the same check, then 0, -EBUSY or -ENOMEM; l is u's link for this ring.
+ * nm_kring_detach: returns true when a concurrent nm_kring_wake may still be walking l: the caller
+ * must then call nm_os_wait_data_path() before it frees l or its user (once for many detaches).
  */
-int nm_kring_use(struct nm_kring *kr);
-void nm_kring_unuse(struct nm_kring *kr);
+int nm_kring_may_attach(const struct nm_kring *kr, const struct nm_ring_user *u);
+int nm_kring_attach(struct nm_kring *kr, struct nm_ring_user *u, struct nm_ring_link *l);
+bool nm_kring_detach(struct nm_kring *kr, struct nm_ring_link *l);
 
 /* Default ring_fill / ring_drain: one fresh buffer per slot, len = buffer size. */
 int nm_kring_fill_bufs(struct nm_kring *kr);
@@ -106,7 +114,10 @@ void nm_kring_free_bufs(struct nm_kring *kr);
  */
 int nm_kring_kernel_sync(struct nm_kring *kr, u32 head);
 
-/* Wakes whoever polls this ring: its own queue and its adapter's queue for the direction. */
+/*
+ * Wakes whoever waits on this ring: users with a notify hook, then pollers of the ring's own
+ * queue and of its adapter's queue for the direction.  Any context.
+ */
 void nm_kring_wake(struct nm_kring *kr);
 
 #endif /* NM_CORE_ADAPTER_H */

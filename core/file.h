@@ -21,6 +21,8 @@ struct nm_file {
 	struct nm_adapter *bound;	/* (k, control lock) the binding, from REGISTER on */
 	struct nm_adapter *na;		/* (k) `bound` once committed: the data path's view */
 	u32 first[NM_DIRS], last[NM_DIRS];	/* bound krings: [first, last) per direction */
+	struct nm_ring_user user;	/* the file as the user of those krings */
+	struct nm_ring_link *links;	/* one per bound kring: TX rings, then RX rings */
 	struct netmap_if *nifp;
 	u64 nr_flags;
 	/* Spec's NR_FORWARD/poll behaviour and exclusivity come from these flags. */

@@ -64,25 +64,31 @@ static void nm_kring_violation(struct nm_kring *kr, u32 head, u32 cur, u32 tail,
 		kr->rhead = kr->rcur = kr->hwcur;	/* still receive, release nothing */
 }
 
-bool nm_kring_prologue(struct nm_kring *kr)
+bool nm_kring_accept(struct nm_kring *kr, u32 head, u32 cur)
 {
-	struct netmap_ring *ring = kr->ring;
 	u32 n = kr->num_slots;
-	u32 head = READ_ONCE(ring->head);
-	u32 cur = READ_ONCE(ring->cur);
 	/* TX may move head up to the tail last published; RX up to what the kernel filled. */
 	u32 lo = kr->dir == NM_TX ? kr->rhead : kr->hwcur;
 	u32 hi = kr->dir == NM_TX ? kr->rtail : kr->hwtail;
 
 	if (unlikely(head >= n || cur >= n || !nm_between(lo, head, hi, n) ||
 		     !nm_between(head, cur, hi, n))) {
-		nm_kring_violation(kr, head, cur, READ_ONCE(ring->tail), lo, hi);
+		nm_kring_violation(kr, head, cur, READ_ONCE(kr->ring->tail), lo, hi);
 		return false;
 	}
 	kr->rhead = head;
 	kr->rcur = cur;
+	return true;
+}
+
+bool nm_kring_prologue(struct nm_kring *kr)
+{
+	struct netmap_ring *ring = kr->ring;
+
+	if (!nm_kring_accept(kr, READ_ONCE(ring->head), READ_ONCE(ring->cur)))
+		return false;
 	if (unlikely(READ_ONCE(ring->tail) != kr->rtail))
-		WRITE_ONCE(ring->tail, kr->rtail);
+		WRITE_ONCE(ring->tail, kr->rtail);	/* a scribbled tail is silently corrected */
 	return true;
 }
 

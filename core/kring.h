@@ -28,6 +28,27 @@ enum nm_dir { NM_TX = 0, NM_RX = 1 };
 #define NM_DIRS 2
 
 struct nm_adapter;
+struct nm_kring;
+
+/*
+ * A ring user (core/ring_user.c): whoever attaches to krings, owned by the user.  For each ring
+ * it attaches to, the user provides a struct nm_ring_link that it keeps until the detach (and the
+ * wait that detach may ask for) is over.
+ */
+struct nm_ring_user {
+	const char *what;		/* for log lines: "file", "pipe", "VALE wire" ... */
+	u32 flags;			/* NM_RING_USER_* */
+	/* Every wake-up of an attached ring, from any context (softirq included), inside a
+	 * data-path section (nm_os_data_path_begin); NULL if not wanted. */
+	void (*notify)(struct nm_ring_user *u, struct nm_kring *kr);
+};
+#define NM_RING_USER_APP	0x1	/* an application's binding: NR_EXCLUSIVE counts it */
+#define NM_RING_USER_EXCLUSIVE	0x2	/* refuses every other user of its rings */
+
+struct nm_ring_link {
+	struct nm_ring_user *user;
+	struct nm_ring_link *next;	/* published with a store-release: walkers take no lock */
+};
 
 struct nm_kring {
 	struct netmap_ring *ring;	/* shared; NULL while no fd binds this ring */
@@ -47,11 +68,16 @@ struct nm_kring {
 	/* Set when the adapter goes away under its users: syncs fail with EIO, poll with POLLERR. */
 	bool stopped;
 
-	/* Under the control lock.  `users` keeps the ring in shared memory (fds and port types such
-	 * as pipes); `fds` counts the file descriptors bound to it, for exclusivity. */
-	u32 users;
-	u32 fds;
-	bool exclusive;			/* its one fd asked for NR_EXCLUSIVE */
+	/*
+	 * Ring users (core/ring_user.c), changed only there, under the control lock.  The ring
+	 * exists in shared memory while nusers > 0.  nm_kring_wake walks `users` only while
+	 * notifiers > 0.
+	 */
+	struct nm_ring_link *users;	/* newest first */
+	u32 nusers;
+	u32 app_users;			/* users with NM_RING_USER_APP */
+	u32 notifiers;			/* users with a notify hook */
+	bool exclusive;			/* an NM_RING_USER_EXCLUSIVE user is attached */
 
 	/*
 	 * Pipes: the kring this one is connected to, and the index this ring publishes to it.  A TX
@@ -67,15 +93,6 @@ struct nm_kring {
 	u64 bad_slots;			/* slots whose buf_idx or len the kernel had to replace */
 
 	struct nm_os_waitq wq;		/* poll() of an fd bound to just this ring sleeps here */
-	/*
-	 * A kernel user of the ring (a device on a switch, core/vale_nic.c) that wants to hear of
-	 * every wake-up: called by nm_kring_wake, from any context (softirq included), with
-	 * notify_arg, always inside a data-path section (nm_os_data_path_begin).  Set and cleared
-	 * under the control lock; the clearer must then wait for the data path
-	 * (nm_os_wait_data_path) before freeing notify_arg.
-	 */
-	void (*notify)(void *arg);
-	void *notify_arg;
 	char name[NETMAP_REQ_IFNAMSIZ + 16];	/* "<port> TX0", for log lines */
 };
 
@@ -89,6 +106,12 @@ static inline u32 nm_next(u32 i, u32 n)
 static inline u32 nm_prev(u32 i, u32 n)
 {
 	return i == 0 ? n - 1 : i - 1;
+}
+
+/* i + k, wrapping at n, for i in [0, n) and k <= n. */
+static inline u32 nm_advance(u32 i, u32 k, u32 n)
+{
+	return i + k >= n ? i + k - n : i + k;
 }
 
 /* (b - a) mod n, for a, b in [0, n): the number of slots from a up to b. */
@@ -106,20 +129,24 @@ static inline bool nm_between(u32 a, u32 x, u32 b, u32 n)
 /* Claims the ring for one sync; false if another thread is syncing it. */
 static inline bool nm_kring_tryget(struct nm_kring *kr)
 {
-	return !__atomic_exchange_n(&kr->busy, 1UL, __ATOMIC_ACQUIRE);
+	return !test_and_set_bit_lock(0, &kr->busy);	/* acquire: pairs with nm_kring_put */
 }
 
 static inline void nm_kring_put(struct nm_kring *kr)
 {
-	__atomic_store_n(&kr->busy, 0UL, __ATOMIC_RELEASE);	/* pairs with nm_kring_tryget */
+	clear_bit_unlock(0, &kr->busy);	/* release: pairs with nm_kring_tryget */
 }
 
 /*
- * Reads head and cur once and validates them (spec §4.5).  Returns true and sets rhead/rcur when
- * they are valid.  On a violation it sanitises the ring (spec §4.6), counts it, logs one
- * rate-limited line, and returns false: the caller must not sync a TX ring; an RX ring still
- * receives, with rhead = hwcur so that no slot is released.
+ * Validates a head and cur proposed by the ring's user against the kernel's own copies (spec
+ * §4.5), wherever they were read: the shared ring (nm_kring_prologue), or a CSB.  Returns true
+ * and sets rhead/rcur when they are valid.  On a violation it sanitises the ring (spec §4.6),
+ * counts it, logs one rate-limited line, and returns false: the caller must not sync a TX ring;
+ * an RX ring still receives, with rhead = hwcur so that no slot is released.
  */
+bool nm_kring_accept(struct nm_kring *kr, u32 head, u32 cur);
+
+/* nm_kring_accept of the head and cur in the shared ring, each read once; corrects its tail. */
 bool nm_kring_prologue(struct nm_kring *kr);
 
 /* After a successful sync: tail = rtail = hwtail (spec §4.7). */

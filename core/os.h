@@ -2,8 +2,9 @@
  * core/os.h - the seam between the portable netmap core and the operating system.
  *
  * Everything under core/ is plain C that includes no OS header except through this file.  The
- * core is written in kernel vocabulary (u32, READ_ONCE, -errno ...); each OS provides those names
- * in its os_types.h and implements the nm_os_* functions declared below:
+ * core is written in kernel vocabulary (u32, READ_ONCE, test_and_set_bit_lock, atomic64_t, -errno
+ * ...); each OS provides those names in its os_types.h and implements the nm_os_* functions
+ * declared below:
  *
  *   linux/os_types.h + linux/os_linux.c          the kernel module
  *   tests/host/os_types.h + tests/host/os_user.c the userspace build used by host tests, fuzzers
@@ -15,11 +16,8 @@
 #ifndef NM_CORE_OS_H
 #define NM_CORE_OS_H
 
-#ifdef __KERNEL__
-#include "../linux/os_types.h"
-#else
-#include "../tests/host/os_types.h"
-#endif
+/* The build puts the right directory on the include path: linux/ (Kbuild) or tests/host/. */
+#include "os_types.h"
 
 /*
  * Accounted memory.  Every object the core allocates goes through these, so that the module can
@@ -96,15 +94,15 @@ void nm_os_work_stop(struct nm_os_work *w);
 
 /*
  * Waits until every data-path call that started before it has returned: softirq receive,
- * transmit completions, timers.  After clearing a pointer such code reads (kring->notify), call
- * this before freeing what it pointed to.  May sleep.
+ * transmit completions, timers.  After unlinking something such code reads (a ring user,
+ * core/ring_user.c), call this before freeing it.  May sleep.
  */
 void nm_os_wait_data_path(void);
 
 /*
  * Marks a section of code that nm_os_wait_data_path waits for, in a caller that may not already
  * be one of the data-path contexts above (a process that can be preempted).  Never sleeps inside.
- * nm_kring_wake calls kring->notify in one, whoever calls it.
+ * nm_kring_wake calls the ring users' notify hooks in one, whoever calls it.
  */
 void nm_os_data_path_begin(void);
 void nm_os_data_path_end(void);

@@ -38,6 +38,8 @@ struct nm_pipe {
 	struct nm_pipe_parent *parent;
 	struct nm_adapter *end[2];	/* 0: master `{`, 1: slave `}` */
 	char id[NETMAP_REQ_IFNAMSIZ];
+	struct nm_ring_user user;	/* the pipe keeps every ring of both ends */
+	struct nm_ring_link *links;	/* by end, direction, ring: see nm_pipe_link */
 };
 
 struct nm_pipe_parent {
@@ -162,13 +164,31 @@ static void nm_pipe_parent_put(struct nm_pipe_parent *parent)
 	nm_os_free(parent);
 }
 
-static void nm_pipe_unuse_rings(struct nm_adapter *na, enum nm_dir d)
+/* The pipe's link for ring i of direction d of end e: end 0 TX, RX, then end 1 TX, RX. */
+static struct nm_ring_link *nm_pipe_link(struct nm_pipe *p, int e, enum nm_dir d, u32 i)
 {
+	const struct nm_adapter *m = p->end[0];
+	u32 k = e == 0 ? 0 : m->num_rings[NM_TX] + m->num_rings[NM_RX];
+
+	if (d == NM_RX)
+		k += p->end[e]->num_rings[NM_TX];
+	return &p->links[k + i];
+}
+
+/* Detaches the pipe from one direction of one end; true if the links need a wait (ring_user.c). */
+static bool nm_pipe_unuse_rings(struct nm_pipe *p, int e, enum nm_dir d)
+{
+	struct nm_adapter *na = p->end[e];
+	bool wait = false;
 	u32 i;
 
-	for (i = 0; i < na->num_rings[d]; i++)
-		if (na->krings[d][i].users)	/* a failed nm_pipe_connect stops half way */
-			nm_kring_unuse(&na->krings[d][i]);
+	for (i = 0; p->links && i < na->num_rings[d]; i++) {
+		struct nm_ring_link *l = nm_pipe_link(p, e, d, i);
+
+		if (l->user)	/* a failed nm_pipe_connect stops half way */
+			wait |= nm_kring_detach(&na->krings[d][i], l);
+	}
+	return wait;
 }
 
 /*
@@ -179,6 +199,7 @@ static void nm_pipe_free(struct nm_pipe *p)
 {
 	struct nm_pipe_parent *parent = p->parent;
 	struct nm_mem *mem = p->end[0]->mem;
+	bool wait;
 	u32 i;
 
 	for (i = 0; i < parent->npipes; i++) {
@@ -188,10 +209,13 @@ static void nm_pipe_free(struct nm_pipe *p)
 		}
 	}
 	/* TX rings first: their drain reads the peer RX rings. */
-	nm_pipe_unuse_rings(p->end[0], NM_TX);
-	nm_pipe_unuse_rings(p->end[1], NM_TX);
-	nm_pipe_unuse_rings(p->end[0], NM_RX);
-	nm_pipe_unuse_rings(p->end[1], NM_RX);
+	wait = nm_pipe_unuse_rings(p, 0, NM_TX);
+	wait |= nm_pipe_unuse_rings(p, 1, NM_TX);
+	wait |= nm_pipe_unuse_rings(p, 0, NM_RX);
+	wait |= nm_pipe_unuse_rings(p, 1, NM_RX);
+	if (wait)
+		nm_os_wait_data_path();
+	nm_os_free(p->links);
 	nm_mem_deactivate(mem);
 	p->end[0]->priv = p->end[1]->priv = NULL;
 	nm_adapter_put(p->end[0]);
@@ -226,9 +250,16 @@ static const struct nm_adapter_ops nm_pipe_ops = {
 static int nm_pipe_connect(struct nm_pipe *p)
 {
 	struct nm_adapter *m = p->end[0], *s = p->end[1];
+	u32 i, nlinks = 0;
 	int d, e, err;
-	u32 i;
 
+	for (e = 0; e < 2; e++)
+		for (d = 0; d < NM_DIRS; d++)
+			nlinks += p->end[e]->num_rings[d];
+	p->links = nm_os_malloc(sizeof(*p->links) * nlinks);
+	if (!p->links)
+		return -ENOMEM;
+	p->user.what = "pipe";
 	for (d = 0; d < NM_DIRS; d++) {
 		for (i = 0; i < m->num_rings[d]; i++) {
 			m->krings[d][i].pipe_peer = &s->krings[!d][i];
@@ -238,7 +269,8 @@ static int nm_pipe_connect(struct nm_pipe *p)
 	for (e = 0; e < 2; e++) {
 		for (d = 0; d < NM_DIRS; d++) {
 			for (i = 0; i < p->end[e]->num_rings[d]; i++) {
-				err = nm_kring_use(&p->end[e]->krings[d][i]);
+				err = nm_kring_attach(&p->end[e]->krings[d][i], &p->user,
+						      nm_pipe_link(p, e, d, i));
 				if (err)
 					return err;	/* nm_pipe_free undoes what was done */
 			}

@@ -71,61 +71,68 @@ static int nm_select_rings(const struct nm_adapter *na, u32 mode, u32 id, u64 fl
 	return 0;
 }
 
-/* Exclusivity (spec §5.6): a ring held exclusively refuses everyone; NR_EXCLUSIVE needs rings
- * nobody else has bound. */
+/* The file's link for kring i of direction d (links are laid out TX rings first). */
+static struct nm_ring_link *nm_file_link(struct nm_file *nf, const u32 first[NM_DIRS],
+					 const u32 last[NM_DIRS], enum nm_dir d, u32 i)
+{
+	return &nf->links[(d == NM_RX ? last[NM_TX] - first[NM_TX] : 0) + i - first[d]];
+}
+
+/* Exclusivity (spec §5.6), checked on every selected ring before any is created. */
 static int nm_check_exclusive(struct nm_adapter *na, const u32 first[NM_DIRS],
-			      const u32 last[NM_DIRS], bool exclusive)
-{
-	int d;
-	u32 i;
-
-	for (d = 0; d < NM_DIRS; d++) {
-		for (i = first[d]; i < last[d]; i++) {
-			struct nm_kring *kr = &na->krings[d][i];
-
-			if (kr->exclusive || (exclusive && kr->fds > 0))
-				return -EBUSY;
-		}
-	}
-	return 0;
-}
-
-static void nm_unbind_rings(struct nm_adapter *na, const u32 first[NM_DIRS],
-			    const u32 last[NM_DIRS], int upto_dir, u32 upto)
-{
-	int d;
-	u32 i;
-
-	for (d = 0; d <= upto_dir && d < NM_DIRS; d++) {
-		u32 end = d == upto_dir ? upto : last[d];
-
-		for (i = first[d]; i < end; i++) {
-			struct nm_kring *kr = &na->krings[d][i];
-
-			kr->fds--;
-			kr->exclusive = false;	/* only an exclusive fd can have set it */
-			nm_kring_unuse(kr);
-		}
-	}
-}
-
-static int nm_bind_rings(struct nm_adapter *na, const u32 first[NM_DIRS], const u32 last[NM_DIRS],
-			 bool exclusive)
+			      const u32 last[NM_DIRS], const struct nm_ring_user *u)
 {
 	int d, err;
 	u32 i;
 
 	for (d = 0; d < NM_DIRS; d++) {
 		for (i = first[d]; i < last[d]; i++) {
-			struct nm_kring *kr = &na->krings[d][i];
+			err = nm_kring_may_attach(&na->krings[d][i], u);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
 
-			err = nm_kring_use(kr);
+/* Detaches the file from its rings, up to (not including) ring `upto` of direction `upto_dir`. */
+static void nm_unbind_rings(struct nm_file *nf, struct nm_adapter *na, const u32 first[NM_DIRS],
+			    const u32 last[NM_DIRS], int upto_dir, u32 upto)
+{
+	bool wait = false;
+	int d;
+	u32 i;
+
+	for (d = 0; d <= upto_dir && d < NM_DIRS; d++) {
+		u32 end = d == upto_dir ? upto : last[d];
+
+		for (i = first[d]; i < end; i++)
+			wait |= nm_kring_detach(&na->krings[d][i], nm_file_link(nf, first, last, d, i));
+	}
+	if (wait)
+		nm_os_wait_data_path();
+	nm_os_free(nf->links);
+	nf->links = NULL;
+}
+
+static int nm_bind_rings(struct nm_file *nf, struct nm_adapter *na, const u32 first[NM_DIRS],
+			 const u32 last[NM_DIRS])
+{
+	u32 n = last[NM_TX] - first[NM_TX] + last[NM_RX] - first[NM_RX];
+	int d, err;
+	u32 i;
+
+	nf->links = nm_os_malloc(sizeof(*nf->links) * (n ? n : 1));
+	if (!nf->links)
+		return -ENOMEM;
+	for (d = 0; d < NM_DIRS; d++) {
+		for (i = first[d]; i < last[d]; i++) {
+			err = nm_kring_attach(&na->krings[d][i], &nf->user,
+					      nm_file_link(nf, first, last, d, i));
 			if (err) {
-				nm_unbind_rings(na, first, last, d, i);
+				nm_unbind_rings(nf, na, first, last, d, i);
 				return err;
 			}
-			kr->fds++;
-			kr->exclusive = exclusive;
 		}
 	}
 	return 0;
@@ -209,7 +216,6 @@ int nm_file_register(struct nm_file *nf, struct nm_ctrl_req *req)
 		.extra_bufs = reg->nr_extra_bufs,	/* sizes a private region made for it */
 		.may_create = true,
 	};
-	bool exclusive = reg->nr_flags & NR_EXCLUSIVE;
 	u32 first[NM_DIRS], last[NM_DIRS], extra = 0;
 	struct nm_adapter *na;
 	int err;
@@ -241,10 +247,13 @@ int nm_file_register(struct nm_file *nf, struct nm_ctrl_req *req)
 	err = nm_select_rings(na, reg->nr_mode, reg->nr_ringid, reg->nr_flags, first, last);
 	if (err)
 		goto deactivate;
-	err = nm_check_exclusive(na, first, last, exclusive);
+	nf->user.what = "file";
+	nf->user.flags = NM_RING_USER_APP |
+			 (reg->nr_flags & NR_EXCLUSIVE ? NM_RING_USER_EXCLUSIVE : 0);
+	err = nm_check_exclusive(na, first, last, &nf->user);
 	if (err)
 		goto deactivate;
-	err = nm_bind_rings(na, first, last, exclusive);
+	err = nm_bind_rings(nf, na, first, last);
 	if (err)
 		goto deactivate;
 	nf->nifp = nm_new_if(na, first, last);
@@ -266,7 +275,7 @@ int nm_file_register(struct nm_file *nf, struct nm_ctrl_req *req)
 	return 0;
 
 unbind:
-	nm_unbind_rings(na, first, last, NM_DIRS, 0);
+	nm_unbind_rings(nf, na, first, last, NM_DIRS, 0);
 deactivate:
 	nm_mem_deactivate(na->mem);
 put_adapter:
@@ -296,7 +305,7 @@ void nm_file_unregister(struct nm_file *nf)
 	nm_mem_extra_free(na->mem, READ_ONCE(nf->nifp->ni_bufs_head));
 	nm_mem_if_delete(na->mem, nf->nifp);
 	nf->nifp = NULL;
-	nm_unbind_rings(na, nf->first, nf->last, NM_DIRS, 0);
+	nm_unbind_rings(nf, na, nf->first, nf->last, NM_DIRS, 0);
 	na->bindings--;
 	nm_mem_deactivate(na->mem);
 	nf->bound = NULL;

@@ -378,7 +378,7 @@ static void nm_vale_sum(const struct nm_vale_port *vp, struct nm_vale_stats *st)
 			st->drop_bad += q->drop_bad;
 		}
 	}
-	st->drop_unbound = __atomic_load_n(&vp->drop_unbound, __ATOMIC_RELAXED);
+	st->drop_unbound = atomic64_read(&vp->drop_unbound);
 }
 
 int nm_vale_port_stats(const char *name, struct nm_vale_stats *st)

@@ -218,7 +218,7 @@ static int nm_vale_reserve(struct nm_vale_rxq *rxq, u32 n, const struct nm_vale_
 	if (frags) {
 		lid = (rxq->lease_head + rxq->lease_count) % NM_VALE_MAX_LEASES;
 		*start = rxq->lease_tail;
-		rxq->lease_tail = (rxq->lease_tail + frags) % n;
+		rxq->lease_tail = nm_advance(rxq->lease_tail, frags, n);
 		rxq->lease[lid].end = rxq->lease_tail;
 		rxq->lease[lid].done = false;
 		rxq->lease_count++;
@@ -295,7 +295,7 @@ static void nm_vale_deliver(struct nm_vale_port *dp, u32 ring, const struct nm_v
 	int lid;
 
 	if (!READ_ONCE(rxq->active)) {
-		__atomic_add_fetch(&dp->drop_unbound, nsel, __ATOMIC_RELAXED);
+		atomic64_add(nsel, &dp->drop_unbound);
 		return;
 	}
 	lid = nm_vale_reserve(rxq, n, q, sel, nsel, &start, &taken);

@@ -36,11 +36,14 @@ struct nm_vale_wire {
 	u32 hw_first[NM_DIRS];		/* the device's rings: RX (into the switch), TX (out of it) */
 	u32 hwn[NM_DIRS];		/* how many of them: all, bound to the kernel */
 	u32 nrings[NM_DIRS];		/* vp's TX / RX ring counts: hwn, at most NM_VALE_MAX_RINGS */
+	struct nm_ring_link *links;	/* device RX rings, device TX rings, then vp's RX rings */
 };
 
 struct nm_vale_nic {
 	struct nm_adapter *hw;		/* the device adapter: one reference */
 	struct nm_vale_wire wire[2];	/* the NIC rings, the host rings */
+	struct nm_ring_user user;	/* the kernel, exclusive user of every ring of the wires */
+	bool live;			/* both ports are on the switch: wake-ups kick the work */
 	struct nm_os_work work;
 	struct nm_vale_nic *next;	/* every attachment, for module unload */
 };
@@ -131,12 +134,12 @@ static bool nm_vale_wire_tx(struct nm_vale_wire *w, u32 r, struct nm_adapter *hw
 			n = nm_vale_whole_packets(vk, vk->hwcur, vk->hwtail,
 						  nm_dist(hk->rhead, hk->hwtail, hk->num_slots));
 			nm_vale_swap_slots(vk, vk->hwcur, hk, hk->rhead, n);
-			nm_kring_kernel_sync(hk, (hk->rhead + n) % hk->num_slots);
+			nm_kring_kernel_sync(hk, nm_advance(hk->rhead, n, hk->num_slots));
 			nm_kring_put(hk);
 		} else {
 			n = nm_dist(vk->hwcur, vk->hwtail, vk->num_slots);	/* dropped */
 		}
-		nm_kring_kernel_sync(vk, (vk->hwcur + n) % vk->num_slots);
+		nm_kring_kernel_sync(vk, nm_advance(vk->hwcur, n, vk->num_slots));
 	}
 	nm_kring_put(vk);
 	return n > 0;
@@ -166,44 +169,37 @@ static void nm_vale_nic_work(void *arg)
 	nm_os_work_kick(&nic->work);	/* still busy: run again after others had their turn */
 }
 
-static void nm_vale_nic_kick(void *arg)
+/* The user's notify hook: any wake-up of a wired ring (device or port side). */
+static void nm_vale_nic_kick(struct nm_ring_user *u, struct nm_kring *kr)
 {
-	struct nm_vale_nic *nic = arg;
+	struct nm_vale_nic *nic = container_of(u, struct nm_vale_nic, user);
 
-	nm_os_work_kick(&nic->work);
+	(void)kr;
+	if (READ_ONCE(nic->live))
+		nm_os_work_kick(&nic->work);
 }
 
 /* --- attach and detach (control lock) ------------------------------------------------------ */
 
-/* Sets (or, with nic NULL, clears) the wake-up hook on the rings of a wire. */
-static void nm_vale_wire_hook(struct nm_vale_wire *w, struct nm_adapter *hw,
-			      struct nm_vale_nic *nic)
+/* The wire's link for device ring i of direction d, and for its port's RX ring i. */
+static struct nm_ring_link *nm_vale_hw_link(struct nm_vale_wire *w, enum nm_dir d, u32 i)
 {
-	int d;
-	u32 i;
-
-	for (d = 0; d < NM_DIRS; d++) {
-		for (i = 0; i < w->hwn[d]; i++) {
-			struct nm_kring *hk = &hw->krings[d][w->hw_first[d] + i];
-
-			if (nic)
-				WRITE_ONCE(hk->notify_arg, (void *)nic);
-			WRITE_ONCE(hk->notify, nic ? nm_vale_nic_kick : NULL);
-		}
-	}
-	for (i = 0; i < w->nrings[NM_TX]; i++) {
-		struct nm_kring *vk = &w->vp->na->krings[NM_RX][i];
-
-		if (nic)
-			WRITE_ONCE(vk->notify_arg, (void *)nic);
-		WRITE_ONCE(vk->notify, nic ? nm_vale_nic_kick : NULL);
-	}
+	return &w->links[(d == NM_TX ? w->hwn[NM_RX] : 0) + i];
 }
 
-/* Releases the rings of a wire, from ring `upto` of direction `upto_dir` down. */
-static void nm_vale_wire_unbind(struct nm_vale_wire *w, struct nm_adapter *hw, int upto_dir,
+static struct nm_ring_link *nm_vale_port_link(struct nm_vale_wire *w, u32 i)
+{
+	return &w->links[w->hwn[NM_RX] + w->hwn[NM_TX] + i];
+}
+
+/*
+ * Releases the rings of a wire, from ring `upto` of direction `upto_dir` down.  Returns whether
+ * the caller must wait for the data path before freeing the links (nm_kring_detach).
+ */
+static bool nm_vale_wire_unbind(struct nm_vale_wire *w, struct nm_adapter *hw, int upto_dir,
 				u32 upto)
 {
+	bool wait = false;
 	int d;
 	u32 i;
 
@@ -211,59 +207,67 @@ static void nm_vale_wire_unbind(struct nm_vale_wire *w, struct nm_adapter *hw, i
 		u32 end = d == upto_dir ? upto : w->hwn[d];
 
 		for (i = 0; i < end; i++) {
-			struct nm_kring *hk = &hw->krings[d][w->hw_first[d] + i];
-
-			hk->fds--;
-			hk->exclusive = false;
-			nm_kring_unuse(hk);
+			wait |= nm_kring_detach(&hw->krings[d][w->hw_first[d] + i],
+						nm_vale_hw_link(w, d, i));
 			if (i >= w->nrings[d])
 				continue;	/* a device ring beyond the port's: no port side */
 			if (d == NM_TX) {	/* and the port RX ring swapping with it */
-				nm_kring_unuse(&w->vp->na->krings[NM_RX][i]);
+				wait |= nm_kring_detach(&w->vp->na->krings[NM_RX][i],
+							nm_vale_port_link(w, i));
 			} else {
 				nm_os_free(w->vp->txq[i]);
 				w->vp->txq[i] = NULL;
 			}
 		}
 	}
+	return wait;
+}
+
+/* The port's side of device ring i of direction d: an RX ring to swap with, or scratch space. */
+static int nm_vale_wire_bind_port(struct nm_vale_wire *w, struct nm_ring_user *u, enum nm_dir d,
+				  u32 i)
+{
+	if (i >= w->nrings[d])
+		return 0;	/* bound, idle on TX; RX shares a port ring's scratch */
+	if (d == NM_TX)
+		return nm_kring_attach(&w->vp->na->krings[NM_RX][i], u, nm_vale_port_link(w, i));
+	w->vp->txq[i] = nm_os_malloc(sizeof(struct nm_vale_txq));
+	return w->vp->txq[i] ? 0 : -ENOMEM;
 }
 
 /*
- * Binds the device rings of a wire (exclusively) and the port's side: an RX ring per device TX
- * ring, forwarding scratch space per device RX ring.
+ * Binds the device rings of a wire and the port's side of each, with u (the attachment) as their
+ * one, exclusive user.
  */
-static int nm_vale_wire_bind(struct nm_vale_wire *w, struct nm_adapter *hw)
+static int nm_vale_wire_bind(struct nm_vale_wire *w, struct nm_adapter *hw, struct nm_ring_user *u)
 {
 	int d, err;
 	u32 i;
 
+	w->links = nm_os_malloc(sizeof(*w->links) *
+				(w->hwn[NM_RX] + w->hwn[NM_TX] + w->nrings[NM_TX]));
+	if (!w->links)
+		return -ENOMEM;
 	for (d = 0; d < NM_DIRS; d++) {
 		for (i = 0; i < w->hwn[d]; i++) {
 			struct nm_kring *hk = &hw->krings[d][w->hw_first[d] + i];
 
-			err = nm_kring_use(hk);
+			err = nm_kring_attach(hk, u, nm_vale_hw_link(w, d, i));
 			if (err)
 				goto unbind;
-			if (i >= w->nrings[d]) {
-				err = 0;	/* bound, idle on TX; RX shares a port ring's scratch */
-			} else if (d == NM_TX) {
-				err = nm_kring_use(&w->vp->na->krings[NM_RX][i]);
-			} else {
-				w->vp->txq[i] = nm_os_malloc(sizeof(struct nm_vale_txq));
-				err = w->vp->txq[i] ? 0 : -ENOMEM;
-			}
+			err = nm_vale_wire_bind_port(w, u, d, i);
 			if (err) {
-				nm_kring_unuse(hk);
+				nm_kring_detach(hk, nm_vale_hw_link(w, d, i));
 				goto unbind;
 			}
-			hk->fds++;
-			hk->exclusive = true;
 		}
 	}
 	return 0;
 
 unbind:
-	nm_vale_wire_unbind(w, hw, d, i);
+	nm_vale_wire_unbind(w, hw, d, i);	/* no wake-up can reach them yet: not live */
+	nm_os_free(w->links);
+	w->links = NULL;
 	return err;
 }
 
@@ -272,7 +276,7 @@ unbind:
  * crossed over (device RX rings feed the port's TX side), in the device's region.
  */
 static int nm_vale_wire_create(struct nm_vale_wire *w, struct nm_adapter *hw, const char *name,
-			       bool host)
+			       bool host, struct nm_ring_user *u)
 {
 	u32 rings[NM_DIRS], slots[NM_DIRS];
 	struct nm_adapter *na;
@@ -300,7 +304,7 @@ static int nm_vale_wire_create(struct nm_vale_wire *w, struct nm_adapter *hw, co
 	}
 	na->kernel_owned = true;	/* nobody registers on it: its rings are wired */
 	w->vp = na->priv;
-	err = nm_vale_wire_bind(w, hw);
+	err = nm_vale_wire_bind(w, hw, u);
 	if (err) {
 		nm_adapter_put(na);
 		w->vp = NULL;
@@ -308,12 +312,15 @@ static int nm_vale_wire_create(struct nm_vale_wire *w, struct nm_adapter *hw, co
 	return err;
 }
 
-/* Undoes nm_vale_wire_create, after the port has left the switch. */
+/* Undoes nm_vale_wire_create, after the port has left the switch and the work has stopped. */
 static void nm_vale_wire_destroy(struct nm_vale_wire *w, struct nm_adapter *hw)
 {
 	if (!w->vp)
 		return;
-	nm_vale_wire_unbind(w, hw, NM_DIRS, 0);
+	if (nm_vale_wire_unbind(w, hw, NM_DIRS, 0))
+		nm_os_wait_data_path();	/* a wake-up may still be reading the links */
+	nm_os_free(w->links);
+	w->links = NULL;
 	nm_adapter_put(w->vp->na);
 	w->vp = NULL;
 }
@@ -388,10 +395,13 @@ int nm_vale_nic_attach(struct nm_bridge *b, const char *name, const char *ifname
 		goto unclaim;
 	}
 	nic->hw = hw;
+	nic->user.what = "VALE wire";
+	nic->user.flags = NM_RING_USER_EXCLUSIVE;
+	nic->user.notify = nm_vale_nic_kick;
 	nm_os_work_init(&nic->work, nm_vale_nic_work, nic);
-	err = nm_vale_wire_create(&nic->wire[0], hw, name, false);
+	err = nm_vale_wire_create(&nic->wire[0], hw, name, false, &nic->user);
 	if (!err && host)
-		err = nm_vale_wire_create(&nic->wire[1], hw, host_name, true);
+		err = nm_vale_wire_create(&nic->wire[1], hw, host_name, true, &nic->user);
 	for (k = 0; !err && k < 2; k++) {
 		struct nm_vale_wire *w = &nic->wire[k];
 
@@ -399,14 +409,13 @@ int nm_vale_nic_attach(struct nm_bridge *b, const char *name, const char *ifname
 			continue;
 		w->vp->nic = nic;
 		err = nm_bridge_attach(b, w->vp);
-		if (!err)
-			nm_vale_wire_hook(w, hw, nic);
 	}
 	if (err)
 		goto detach;
 	*port_index = nic->wire[0].vp->index;
 	nic->next = nm_vale_nics;
 	nm_vale_nics = nic;
+	WRITE_ONCE(nic->live, true);
 	nm_os_work_kick(&nic->work);	/* frames may have arrived already */
 	return 0;
 
@@ -414,13 +423,10 @@ detach:
 	for (k = 1; k >= 0; k--) {
 		struct nm_vale_wire *w = &nic->wire[k];
 
-		if (w->vp && w->vp->bdg) {
-			nm_vale_wire_hook(w, hw, NULL);
+		if (w->vp && w->vp->bdg)
 			nm_bridge_detach(w->vp);
-		}
 	}
-	nm_os_wait_data_path();
-	nm_os_work_stop(&nic->work);
+	nm_os_work_stop(&nic->work);	/* never kicked: not live */
 	nm_vale_nic_free(nic);
 	return err;
 unclaim:
@@ -437,15 +443,14 @@ static void nm_vale_nic_remove(struct nm_vale_nic *nic)
 	for (pp = &nm_vale_nics; *pp != nic; pp = &(*pp)->next)
 		;
 	*pp = nic->next;
+	WRITE_ONCE(nic->live, false);
 	for (k = 1; k >= 0; k--) {
 		struct nm_vale_wire *w = &nic->wire[k];
 
-		if (!w->vp)
-			continue;
-		nm_vale_wire_hook(w, nic->hw, NULL);
-		nm_bridge_detach(w->vp);	/* no sender delivers to it after this */
+		if (w->vp)
+			nm_bridge_detach(w->vp);	/* no sender delivers to it after this */
 	}
-	nm_os_wait_data_path();		/* no device softirq or completion kicks after this */
+	nm_os_wait_data_path();		/* no wake-up that saw `live` kicks after this */
 	nm_os_work_stop(&nic->work);
 	nm_vale_nic_free(nic);
 }

@@ -82,7 +82,7 @@ struct nm_vale_port {
 	struct nm_vale_nic *nic;
 	u32 index;			/* in bdg->ports[] */
 	u64 last_smac;			/* last source MAC learned from this port */
-	u64 drop_unbound;		/* atomic: frames for this port while its ring was not bound */
+	atomic64_t drop_unbound;	/* frames for this port while its ring was not bound */
 	struct nm_vale_rxq rxq[NM_VALE_MAX_RINGS];
 	struct nm_vale_txq *txq[NM_VALE_MAX_RINGS];
 };

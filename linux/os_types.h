@@ -12,6 +12,8 @@
 #include <linux/stddef.h>
 #include <linux/compiler.h>
 #include <linux/err.h>
+#include <linux/atomic.h>
+#include <linux/bitops.h>
 #include <linux/wait.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>

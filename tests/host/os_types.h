@@ -34,10 +34,39 @@ typedef int64_t s64;
 #define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 #define smp_load_acquire(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
 #define barrier()		__asm__ __volatile__("" ::: "memory")
 #define smp_mb()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define smp_rmb()		__atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define smp_wmb()		__atomic_thread_fence(__ATOMIC_RELEASE)
+
+/* The few atomic operations the core uses, with the kernel's names and ordering. */
+static inline bool test_and_set_bit_lock(long nr, unsigned long *addr)
+{
+	unsigned long bit = 1UL << nr;
+
+	return __atomic_fetch_or(addr, bit, __ATOMIC_ACQUIRE) & bit;
+}
+
+static inline void clear_bit_unlock(long nr, unsigned long *addr)
+{
+	__atomic_fetch_and(addr, ~(1UL << nr), __ATOMIC_RELEASE);
+}
+
+typedef struct {
+	s64 counter;
+} atomic64_t;
+
+static inline void atomic64_add(s64 i, atomic64_t *v)
+{
+	__atomic_fetch_add(&v->counter, i, __ATOMIC_RELAXED);
+}
+
+static inline s64 atomic64_read(const atomic64_t *v)
+{
+	return __atomic_load_n(&v->counter, __ATOMIC_RELAXED);
+}
 
 /* The kernel's way of returning an errno through a pointer. */
 #define MAX_ERRNO	4095
