@@ -18,7 +18,7 @@ static const struct nm_adapter_ops nm_null_ops = {
 	.rxsync = nm_null_sync,
 };
 
-struct nm_adapter *nm_null_create(const struct nm_port_req *req)
+static struct nm_adapter *nm_null_create(const struct nm_port_req *req)
 {
 	static const u32 no_host[NM_DIRS];
 	char name[NETMAP_REQ_IFNAMSIZ];
@@ -41,3 +41,13 @@ struct nm_adapter *nm_null_create(const struct nm_port_req *req)
 	nm_mem_get(req->mem);
 	return nm_adapter_new(name, &nm_null_ops, req->mem, req->rings, no_host, req->slots);
 }
+
+/* Mode NR_REG_NULL makes a null port of any name (spec §6.4 step 1). */
+static struct nm_adapter *nm_null_lookup(const struct nm_port_req *req)
+{
+	return req->mode == NR_REG_NULL ? nm_null_create(req) : NULL;
+}
+
+struct nm_port_provider nm_null_provider = {
+	.what = "null", .order = NM_PORT_ORDER_NULL, .lookup = nm_null_lookup,
+};

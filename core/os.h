@@ -112,15 +112,6 @@ void nm_os_data_path_end(void);
 int nm_os_copy_from_user_nofault(void *dst, u64 uptr, size_t len);
 
 /*
- * Network devices (spec §6.4 step 5, §7.6).  Resolves `req->name` as a network interface of the
- * caller's namespace and returns a new reference to its netmap adapter (the generic adapter on
- * Linux), creating the adapter on first use; ERR_PTR(-ENXIO) when there is no such interface.
- * Called under the control lock.  The userspace build has no devices.
- */
-struct nm_port_req;
-struct nm_adapter *nm_os_netdev_lookup(const struct nm_port_req *req);
-
-/*
  * Persistent VALE ports (spec §7.2 NEWIF/DELIF) are real network interfaces.  The OS creates one
  * named `name` (random MAC; frames the stack sends to it are dropped; it holds a module
  * reference) and returns a handle: 0, -EEXIST when the name is taken, or another -errno.

@@ -426,7 +426,7 @@ static struct nm_pipe_parent *nm_pipe_parent_get(const char *name, const struct 
 	return parent;
 }
 
-struct nm_adapter *nm_pipe_lookup(const struct nm_port_req *req, const char *brace)
+static struct nm_adapter *nm_pipe_lookup_brace(const struct nm_port_req *req, const char *brace)
 {
 	int opened = *brace == '{' ? 0 : 1;
 	char pname[NETMAP_REQ_IFNAMSIZ];
@@ -467,3 +467,17 @@ struct nm_adapter *nm_pipe_lookup(const struct nm_port_req *req, const char *bra
 	nm_adapter_get(p->end[opened]);
 	return p->end[opened];
 }
+
+/* A name with a brace is a pipe: the last '{', else the last '}', splits parent and id. */
+static struct nm_adapter *nm_pipe_lookup(const struct nm_port_req *req)
+{
+	const char *brace = strrchr(req->name, '{');
+
+	if (!brace)
+		brace = strrchr(req->name, '}');
+	return brace ? nm_pipe_lookup_brace(req, brace) : NULL;
+}
+
+struct nm_port_provider nm_pipe_provider = {
+	.what = "pipe", .order = NM_PORT_ORDER_PIPE, .lookup = nm_pipe_lookup,
+};

@@ -1,37 +1,91 @@
 /*
- * core/port.c - port name resolution (spec §6.4), in the spec's order: the first rule that matches
- * decides.  Port types that do not exist yet in this build say so with EOPNOTSUPP and a log line
- * rather than pretending the port is missing.
+ * core/port.c - port name resolution (spec §6.4) through the registered port providers, in the
+ * spec's order: the first provider that claims a name decides.  Port types that do not exist yet
+ * in this build say so with EOPNOTSUPP and a log line rather than pretending the port is missing.
  */
 #include "port.h"
-#include "vale.h"
 
-static const char *nm_pipe_brace(const char *name)
+static struct nm_port_provider *nm_port_providers;	/* by order; control lock */
+
+void nm_port_provider_add(struct nm_port_provider *p)
 {
-	const char *brace = strrchr(name, '{');
+	struct nm_port_provider **pp;
 
-	return brace ? brace : strrchr(name, '}');
+	nm_os_ctrl_lock();
+	for (pp = &nm_port_providers; *pp && (*pp)->order <= p->order; pp = &(*pp)->next)
+		;
+	p->next = *pp;
+	*pp = p;
+	nm_os_ctrl_unlock();
+}
+
+void nm_port_provider_del(struct nm_port_provider *p)
+{
+	struct nm_port_provider **pp;
+
+	nm_os_ctrl_lock();
+	for (pp = &nm_port_providers; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	}
+	nm_os_ctrl_unlock();
+}
+
+/* Monitors come later: until then their flags get a clear answer instead of another port. */
+static struct nm_adapter *nm_monitor_lookup(const struct nm_port_req *req)
+{
+	if (!(req->flags & (NR_MONITOR_TX | NR_MONITOR_RX | NR_ZCOPY_MON)))
+		return NULL;
+	nm_os_log_ratelimited("%s: monitors are not supported by this build yet", req->name);
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static struct nm_port_provider nm_monitor_provider = {
+	.what = "monitor", .order = NM_PORT_ORDER_MONITOR, .lookup = nm_monitor_lookup,
+};
+
+void nm_ports_init(void)
+{
+	nm_port_provider_add(&nm_null_provider);
+	nm_port_provider_add(&nm_monitor_provider);
+	nm_port_provider_add(&nm_pipe_provider);
+	nm_port_provider_add(&nm_vale_provider);
+	nm_port_provider_add(&nm_vale_persist_provider);
+}
+
+void nm_ports_fini(void)
+{
+	nm_port_provider_del(&nm_vale_persist_provider);
+	nm_port_provider_del(&nm_vale_provider);
+	nm_port_provider_del(&nm_pipe_provider);
+	nm_port_provider_del(&nm_monitor_provider);
+	nm_port_provider_del(&nm_null_provider);
+}
+
+static struct nm_adapter *nm_port_ask(const struct nm_port_req *req, bool devices_only)
+{
+	struct nm_port_provider *p;
+
+	for (p = nm_port_providers; p; p = p->next) {
+		struct nm_adapter *na;
+
+		if (devices_only && !p->device)
+			continue;
+		na = p->lookup(req);
+		if (na)
+			return na;
+	}
+	return ERR_PTR(-ENXIO);		/* nobody has that name */
 }
 
 struct nm_adapter *nm_port_lookup(const struct nm_port_req *req)
 {
-	struct nm_adapter *na;
-	const char *brace;
+	return nm_port_ask(req, false);
+}
 
-	if (req->mode == NR_REG_NULL)
-		return nm_null_create(req);
-	if (req->flags & (NR_MONITOR_TX | NR_MONITOR_RX | NR_ZCOPY_MON)) {
-		nm_os_log_ratelimited("%s: monitors are not supported by this build yet", req->name);
-		return ERR_PTR(-EOPNOTSUPP);
-	}
-	brace = nm_pipe_brace(req->name);
-	if (brace)
-		return nm_pipe_lookup(req, brace);
-	if (nm_is_vale_name(req->name))
-		return nm_vale_lookup(req);
-	/* A network interface: one of our persistent VALE ports, or any other device. */
-	na = nm_vale_persistent_lookup(req->name);
-	if (na)
-		return na;
-	return nm_os_netdev_lookup(req);
+struct nm_adapter *nm_port_device_lookup(const struct nm_port_req *req)
+{
+	return nm_port_ask(req, true);
 }

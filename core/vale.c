@@ -271,7 +271,8 @@ static struct nm_adapter *nm_vale_port_new(struct nm_bridge *b, const struct nm_
 	return na;
 }
 
-struct nm_adapter *nm_vale_lookup(const struct nm_port_req *req)
+/* Resolves (and with may_create, creates) the switch and the ephemeral port a name designates. */
+static struct nm_adapter *nm_vale_port_lookup(const struct nm_port_req *req)
 {
 	char bname[NETMAP_REQ_IFNAMSIZ];
 	struct nm_vale_port *vp;
@@ -305,6 +306,16 @@ struct nm_adapter *nm_vale_lookup(const struct nm_port_req *req)
 		nm_bridge_release(b);
 	return na;
 }
+
+/* valeX:port names a VALE port (spec §6.4 step 3). */
+static struct nm_adapter *nm_vale_lookup(const struct nm_port_req *req)
+{
+	return nm_is_vale_name(req->name) ? nm_vale_port_lookup(req) : NULL;
+}
+
+struct nm_port_provider nm_vale_provider = {
+	.what = "VALE", .order = NM_PORT_ORDER_VALE, .lookup = nm_vale_lookup,
+};
 
 int nm_vale_set_vnet_hdr(struct nm_adapter *na, u16 len)
 {

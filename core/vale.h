@@ -31,8 +31,6 @@ static inline bool nm_is_vale_name(const char *name)
 	return strncmp(name, "val", 3) == 0;
 }
 
-/* Resolves (and with may_create, creates) the switch and the ephemeral port a name designates. */
-struct nm_adapter *nm_vale_lookup(const struct nm_port_req *req);
 
 /* Sets the virtio-net header length of a VALE port (0, 10 or 12): 0, or -ENXIO if na is not one. */
 int nm_vale_set_vnet_hdr(struct nm_adapter *na, u16 len);
@@ -54,8 +52,8 @@ void nm_vale_foreach_port(nm_vale_port_fn fn, void *arg);
  * Persistent ports (spec §7.2, core/vale_persist.c): NEWIF creates a port that is also a network
  * interface; it is opened as netmap:NAME, joins a switch with ATTACH valeX:NAME (taking that
  * name while attached) and leaves with DETACH; DELIF destroys it.  -errno as the spec's tables.
+ * Opening one by name is nm_vale_persist_provider's (core/port.h).
  */
-struct nm_adapter *nm_vale_persistent_lookup(const char *ifname);
 int nm_vale_newif(const char *ifname, struct nmreq_vale_newif *body);
 int nm_vale_delif(const char *ifname);
 int nm_vale_attach(const char *name, struct nmreq_vale_attach *body);

@@ -352,7 +352,7 @@ static struct nm_adapter *nm_vale_nic_claim(const char *ifname, bool host)
 		.mode = host ? NR_REG_NIC_SW : NR_REG_ALL_NIC,
 		.may_create = true,
 	};
-	struct nm_adapter *hw = nm_os_netdev_lookup(&req);
+	struct nm_adapter *hw = nm_port_device_lookup(&req);
 	int err;
 
 	if (IS_ERR(hw))

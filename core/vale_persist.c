@@ -22,15 +22,21 @@ static struct nm_vale_port *nm_persistent_find(const char *ifname)
 	return NULL;
 }
 
-struct nm_adapter *nm_vale_persistent_lookup(const char *ifname)
+/* A network interface that is one of our persistent ports (spec §6.4 step 4). */
+static struct nm_adapter *nm_vale_persistent_lookup(const struct nm_port_req *req)
 {
-	struct nm_vale_port *vp = nm_persistent_find(ifname);
+	struct nm_vale_port *vp = nm_persistent_find(req->name);
 
 	if (!vp)
 		return NULL;
 	nm_adapter_get(vp->na);
 	return vp->na;
 }
+
+struct nm_port_provider nm_vale_persist_provider = {
+	.what = "persistent VALE port", .order = NM_PORT_ORDER_VALE_PERSIST,
+	.lookup = nm_vale_persistent_lookup,
+};
 
 int nm_vale_newif(const char *ifname, struct nmreq_vale_newif *body)
 {
@@ -133,11 +139,7 @@ int nm_vale_attach(const char *name, struct nmreq_vale_attach *body)
 	if (err)
 		goto release;
 	vp = nm_persistent_find(ifname);
-	if (!vp) {
-		if (!nm_os_netdev_exists(ifname)) {
-			err = -EINVAL;
-			goto release;
-		}
+	if (!vp) {	/* a device, if a device provider knows the name: EINVAL otherwise */
 		err = nm_vale_nic_attach(b, name, ifname, body->reg.nr_mode == NR_REG_NIC_SW,
 					 &body->port_index);
 		if (err)

@@ -447,19 +447,20 @@ static struct nm_adapter *nm_gen_create(struct net_device *dev, const struct nm_
 }
 
 /*
- * Spec §6.4 step 5: the interface of that name in the caller's network namespace.  Under the
- * control lock.  There are no native adapters in this build, so admode 1 is refused and 0 and 2
- * both mean generic.
+ * Spec §6.4 step 5: the interface of that name in the caller's network namespace, through the
+ * generic adapter, created on first use.  NULL when there is no such interface (the name is
+ * nobody's).  Under the control lock.  There are no native adapters in this build, so admode 1
+ * is refused and 0 and 2 both mean generic.
  */
-struct nm_adapter *nm_os_netdev_lookup(const struct nm_port_req *req)
+static struct nm_adapter *nm_gen_lookup(const struct nm_port_req *req)
 {
 	struct net *net = current->nsproxy->net_ns;
-	struct nm_adapter *na = ERR_PTR(-ENXIO);
+	struct nm_adapter *na = NULL;
 	struct net_device *dev;
 	struct nm_gna *g;
 
 	if (strnlen(req->name, IFNAMSIZ) >= IFNAMSIZ)
-		return ERR_PTR(-ENXIO);
+		return NULL;
 	rtnl_lock();
 	dev = __dev_get_by_name(net, req->name);
 	if (!dev)
@@ -483,6 +484,11 @@ out:
 	rtnl_unlock();
 	return na;
 }
+
+static struct nm_port_provider nm_gen_provider = {
+	.what = "generic adapter", .order = NM_PORT_ORDER_GENERIC, .device = true,
+	.lookup = nm_gen_lookup,
+};
 
 /* --- counters: /proc/netmap_generic, one line per adapter --------------------------------- */
 
@@ -546,14 +552,18 @@ int nm_generic_init(void)
 	if (!proc_create_single("netmap_generic", 0444, NULL, nm_gen_show))
 		return -ENOMEM;
 	err = register_netdevice_notifier(&nm_gen_notifier);
-	if (err)
+	if (err) {
 		remove_proc_entry("netmap_generic", NULL);
-	return err;
+		return err;
+	}
+	nm_port_provider_add(&nm_gen_provider);
+	return 0;
 }
 
 /* No fd is open any more, so no adapter exists; frames we sent may still be in flight. */
 void nm_generic_fini(void)
 {
+	nm_port_provider_del(&nm_gen_provider);
 	unregister_netdevice_notifier(&nm_gen_notifier);
 	remove_proc_entry("netmap_generic", NULL);
 	nm_gen_tx_drain_all();

@@ -30,6 +30,7 @@
 
 #include "../core/file.h"
 #include "../core/mem.h"
+#include "../core/port.h"
 #include "../core/vale.h"
 #include "generic.h"
 
@@ -211,9 +212,10 @@ static int __init nm_module_init(void)
 	if (err)
 		return err;
 	nm_vale_init();
+	nm_ports_init();
 	if (!proc_create_single("netmap_vale", 0444, NULL, nm_vale_show)) {
 		err = -ENOMEM;
-		goto fini_vale;
+		goto fini_ports;
 	}
 	err = nm_generic_init();
 	if (err)
@@ -230,7 +232,8 @@ fini_generic:
 	nm_generic_fini();
 remove_proc:
 	remove_proc_entry("netmap_vale", NULL);
-fini_vale:
+fini_ports:
+	nm_ports_fini();
 	nm_vale_fini();
 	nm_mem_global_fini();
 	return err;
@@ -246,6 +249,7 @@ static void __exit nm_module_exit(void)
 	nm_os_ctrl_unlock();
 	nm_generic_fini();
 	remove_proc_entry("netmap_vale", NULL);
+	nm_ports_fini();
 	nm_vale_fini();
 	nm_mem_global_fini();
 	leaked = nm_os_live_objects();

@@ -17,6 +17,7 @@
 #include "../../tests/host/app.h"
 #include "mem.h"
 #include "params.h"
+#include "port.h"
 #include "vale.h"
 
 #define BATCH 256
@@ -119,7 +120,9 @@ int main(int argc, char **argv)
 	nm_params_reset();
 	nm_mem_global_init();
 	nm_vale_init();
+	nm_ports_init();
 	err = run(argv[1], rounds);
+	nm_ports_fini();
 	nm_vale_fini();
 	nm_mem_global_fini();
 	return err;

@@ -15,6 +15,7 @@
 #include "file.h"
 #include "mem.h"
 #include "params.h"
+#include "port.h"
 
 static struct nm_file *open_end(const char *name, u32 slots)
 {
@@ -79,6 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (base < 0) {
 		nm_params_reset();
 		nm_mem_global_init();
+		nm_ports_init();
 		base = nm_os_live_objects();
 	}
 	/* A small ring makes wrap-around and full-ring cases reachable. */

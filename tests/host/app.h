@@ -79,6 +79,19 @@ static inline int app_open(struct app *a, const char *name, u32 mode, u32 ringid
 	return app_open_reg(a, name, &reg);
 }
 
+/* A control request through the handler the decoder would call (no user memory involved). */
+static inline int app_request(u16 type, const char *name, void *body)
+{
+	static struct nm_ctrl_req req;
+
+	memset(&req, 0, sizeof(req));
+	strscpy(req.hdr.nr_name, name, sizeof(req.hdr.nr_name));
+	req.hdr.nr_version = NETMAP_API;
+	req.hdr.nr_reqtype = type;
+	req.body = body;
+	return nm_requests.handler[type](NULL, &req);
+}
+
 static inline void app_close(struct app *a)
 {
 	nm_file_release(a->nf);

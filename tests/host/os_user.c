@@ -265,13 +265,6 @@ int nm_os_copy_from_user_nofault(void *dst, u64 uptr, size_t len)
 	return self_copy(dst, uptr, len, 0);
 }
 
-/* Host tests have no network devices. */
-struct nm_adapter *nm_os_netdev_lookup(const struct nm_port_req *req)
-{
-	(void)req;
-	return ERR_PTR(-ENXIO);
-}
-
 /* Host tests: persistent ports get a fake interface, remembered by name so EEXIST works. */
 static char fake_netdevs[64][16];
 

@@ -12,6 +12,7 @@
 #include "kring.h"
 #include "mem.h"
 #include "params.h"
+#include "port.h"
 #include "../host/os_user.h"
 #include "app.h"
 #include "../../include/net/netmap_user.h"
@@ -272,6 +273,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	nm_params_reset();
 	ok(nm_mem_global_init() == 0, "global allocator created");
+	nm_ports_init();
 	base = nm_os_live_objects();
 	test_pipe_basic();
 	ok(nm_os_live_objects() == base, "pipe: everything freed after both ends close");
@@ -280,6 +282,7 @@ int main(void)
 	test_null_and_extra();
 	test_poll();
 	ok(nm_os_live_objects() == base, "no object leaked by any test");
+	nm_ports_fini();
 	nm_mem_global_fini();
 	return t_exit();
 }

@@ -19,25 +19,13 @@
 #include "kring.h"
 #include "mem.h"
 #include "params.h"
+#include "port.h"
 #include "vale.h"
 #include "../host/os_user.h"
 #include "app.h"
 #include "../t.h"
 
 #define UPTR(p) ((u64)(uintptr_t)(p))
-
-/* A request through one of the real handlers, as the decoder hands it over. */
-static int handler(u16 type, const char *name, void *body)
-{
-	static struct nm_ctrl_req req;
-
-	memset(&req, 0, sizeof(req));
-	strscpy(req.hdr.nr_name, name, sizeof(req.hdr.nr_name));
-	req.hdr.nr_version = NETMAP_API;
-	req.hdr.nr_reqtype = type;
-	req.body = body;
-	return nm_requests.handler[type](NULL, &req);
-}
 
 /*
  * A pipe whose rings cannot be set up, on a parent created for it: the parent used to be freed
@@ -58,9 +46,9 @@ static void test_pipe_create_failure(void)
 	again = app_open_reg(&a, "dbl{1", &reg);
 	app_close(&a);
 	ok(again == err && nm_os_live_objects() == base, "the same request again: the same errno");
-	ok(handler(NETMAP_REQ_PORT_INFO_GET, "dbl}1", &info) == -ENOMEM &&
+	ok(app_request(NETMAP_REQ_PORT_INFO_GET, "dbl}1", &info) == -ENOMEM &&
 	   nm_os_live_objects() == base, "PORT_INFO_GET on that pipe: ENOMEM, nothing left");
-	ok(handler(NETMAP_REQ_POOLS_INFO_GET, "dbl{1", &(struct nmreq_pools_info){ 0 }) == 0 &&
+	ok(app_request(NETMAP_REQ_POOLS_INFO_GET, "dbl{1", &(struct nmreq_pools_info){ 0 }) == 0 &&
 	   nm_os_live_objects() == base, "POOLS_INFO_GET on a default pipe of that parent: works");
 	ok(app_open(&a, "dbl{1", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0 && a.reg.nr_tx_rings == 1,
 	   "the default pipe on that name opens afterwards");
@@ -279,6 +267,7 @@ int main(void)
 	nm_params_reset();
 	ok(nm_mem_global_init() == 0, "global allocator created");
 	nm_vale_init();
+	nm_ports_init();
 	base = nm_os_live_objects();
 	test_pipe_create_failure();
 	test_pipe_implicit_size();
@@ -287,6 +276,7 @@ int main(void)
 	test_buf_copy_span();
 	test_extra_bufs_cap();
 	ok(nm_os_live_objects() == base, "no object leaked by any test");
+	nm_ports_fini();
 	nm_vale_fini();
 	nm_mem_global_fini();
 	return t_exit();

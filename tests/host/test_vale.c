@@ -7,46 +7,11 @@
 
 #include "../t.h"
 #include "app.h"
+#include "eth.h"
 #include "mem.h"
 #include "params.h"
+#include "port.h"
 #include "vale.h"
-
-static const u8 BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-static const u8 MAC_A[6] = { 2, 0, 0, 0, 0, 0xa };
-static const u8 MAC_B[6] = { 2, 0, 0, 0, 0, 0xb };
-static const u8 MAC_C[6] = { 2, 0, 0, 0, 0, 0xc };
-static const u8 MAC_X[6] = { 2, 0, 0, 0, 0, 0x99 };	/* never a source */
-
-/* Queues an Ethernet frame dst <- src of `len` bytes, payload filled with `seed`. */
-static void eth_frame(struct netmap_ring *ring, const u8 *dst, const u8 *src, u32 len, u8 seed,
-		      u16 flags)
-{
-	struct netmap_slot *slot = &ring->slot[ring->cur];
-	u8 *buf = (u8 *)NETMAP_BUF(ring, slot->buf_idx);
-
-	memset(buf, seed, len);
-	if (len >= 12) {
-		memcpy(buf, dst, 6);
-		memcpy(buf + 6, src, 6);
-	}
-	slot->len = len;
-	slot->flags = flags;
-	ring->head = ring->cur = nm_ring_next(ring, ring->cur);
-}
-
-/* A frame from eth_frame(): length, and the payload after the two MAC addresses. */
-static bool frame_is_eth(struct netmap_ring *ring, u32 i, u32 len, u8 seed)
-{
-	const u8 *buf = (const u8 *)NETMAP_BUF(ring, ring->slot[i].buf_idx);
-	u32 k;
-
-	if (ring->slot[i].len != len)
-		return false;
-	for (k = 12; k < len; k++)
-		if (buf[k] != seed)
-			return false;
-	return true;
-}
 
 static u32 rx_count(struct app *a)
 {
@@ -449,16 +414,6 @@ static void test_vnet_hdr(void)
 	app_close(&a);
 }
 
-static int ctrl(u16 type, const char *name, void *body)
-{
-	static struct nm_ctrl_req req;
-
-	memset(&req, 0, sizeof(req));
-	strscpy(req.hdr.nr_name, name, sizeof(req.hdr.nr_name));
-	req.body = body;
-	return nm_requests.handler[type](NULL, &req);
-}
-
 static void test_persistent(void)
 {
 	struct nmreq_vale_newif nif = { .nr_tx_rings = 2, .nr_tx_slots = 512 };
@@ -468,20 +423,20 @@ static void test_persistent(void)
 	u16 bi;
 	u32 pi;
 
-	ok(ctrl(NETMAP_REQ_VALE_NEWIF, "vp0", &nif) == 0 && nif.nr_tx_rings == 2 &&
+	ok(app_request(NETMAP_REQ_VALE_NEWIF, "vp0", &nif) == 0 && nif.nr_tx_rings == 2 &&
 	   nif.nr_rx_rings == 1 && nif.nr_tx_slots == 512 && nif.nr_rx_slots == 1024 && nif.nr_mem_id > 1,
 	   "NEWIF vp0: geometry and a private region in the reply");
-	ok(ctrl(NETMAP_REQ_VALE_NEWIF, "vp0", &nif) == -EEXIST, "NEWIF of an existing name: EEXIST");
-	ok(ctrl(NETMAP_REQ_VALE_NEWIF, "vale0", &nif) == -EINVAL, "NEWIF of a vale* name: EINVAL");
-	ok(ctrl(NETMAP_REQ_VALE_NEWIF, "sixteen_chars_xx", &nif) == -EINVAL, "NEWIF of 16 characters: EINVAL");
-	ok(ctrl(NETMAP_REQ_VALE_ATTACH, "vale5:vp0", &att) == 0 && att.port_index == 0,
+	ok(app_request(NETMAP_REQ_VALE_NEWIF, "vp0", &nif) == -EEXIST, "NEWIF of an existing name: EEXIST");
+	ok(app_request(NETMAP_REQ_VALE_NEWIF, "vale0", &nif) == -EINVAL, "NEWIF of a vale* name: EINVAL");
+	ok(app_request(NETMAP_REQ_VALE_NEWIF, "sixteen_chars_xx", &nif) == -EINVAL, "NEWIF of 16 characters: EINVAL");
+	ok(app_request(NETMAP_REQ_VALE_ATTACH, "vale5:vp0", &att) == 0 && att.port_index == 0,
 	   "ATTACH vale5:vp0: port 0");
-	ok(ctrl(NETMAP_REQ_VALE_ATTACH, "vale5:vp0", &att) == -EBUSY, "ATTACH again: EBUSY");
-	ok(ctrl(NETMAP_REQ_VALE_ATTACH, "vale5:nosuch", &att) == -EINVAL, "ATTACH of no interface: EINVAL");
-	ok(ctrl(NETMAP_REQ_VALE_ATTACH, "vale5:lo", &att) == -EINVAL &&
+	ok(app_request(NETMAP_REQ_VALE_ATTACH, "vale5:vp0", &att) == -EBUSY, "ATTACH again: EBUSY");
+	ok(app_request(NETMAP_REQ_VALE_ATTACH, "vale5:nosuch", &att) == -EINVAL, "ATTACH of no interface: EINVAL");
+	ok(app_request(NETMAP_REQ_VALE_ATTACH, "vale5:lo", &att) == -EINVAL &&
 	   !nm_vale_list_name("vale5:lo", &bi, &pi) && pi == NM_BDG_NOPORT,
 	   "ATTACH of an interface with no netmap adapter (the host build has no devices): EINVAL, no port");
-	ok(ctrl(NETMAP_REQ_VALE_DELIF, "vp0", NULL) == -EBUSY, "DELIF while attached: EBUSY");
+	ok(app_request(NETMAP_REQ_VALE_DELIF, "vp0", NULL) == -EBUSY, "DELIF while attached: EBUSY");
 
 	ok(app_open(&p, "vp0", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0 &&
 	   strcmp(p.nifp->ni_name, "vale5:vp0") == 0 && p.reg.nr_tx_rings == 2,
@@ -490,21 +445,21 @@ static void test_persistent(void)
 	eth_frame(NETMAP_TXRING(x.nifp, 0), BCAST, MAC_A, 60, 1, 0);
 	send(&x);
 	ok(rx_count(&p) == 1, "an ephemeral port's broadcast reaches the persistent port");
-	ok(ctrl(NETMAP_REQ_VALE_DETACH, "vale5:x", &det) == -EBUSY, "DETACH of an ephemeral port: EBUSY");
-	ok(ctrl(NETMAP_REQ_VALE_DETACH, "vale5:none", &det) == -ENXIO, "DETACH of a missing port: ENXIO");
-	ok(ctrl(NETMAP_REQ_VALE_DETACH, "vale5:vp0", &det) == 0 && det.port_index == 0, "DETACH vale5:vp0");
+	ok(app_request(NETMAP_REQ_VALE_DETACH, "vale5:x", &det) == -EBUSY, "DETACH of an ephemeral port: EBUSY");
+	ok(app_request(NETMAP_REQ_VALE_DETACH, "vale5:none", &det) == -ENXIO, "DETACH of a missing port: ENXIO");
+	ok(app_request(NETMAP_REQ_VALE_DETACH, "vale5:vp0", &det) == 0 && det.port_index == 0, "DETACH vale5:vp0");
 	eth_frame(NETMAP_TXRING(x.nifp, 0), BCAST, MAC_A, 60, 2, 0);
 	send(&x);
 	ok(rx_count(&p) == 1, "after DETACH it no longer receives from the switch");
 	eth_frame(NETMAP_TXRING(p.nifp, 0), BCAST, MAC_B, 60, 3, 0);
 	send(&p);
 	ok(nm_ring_space(NETMAP_TXRING(p.nifp, 0)) == 511, "on no switch, its TX ring still drains");
-	ok(ctrl(NETMAP_REQ_VALE_DELIF, "vp0", NULL) == -EBUSY, "DELIF while open: EBUSY");
+	ok(app_request(NETMAP_REQ_VALE_DELIF, "vp0", NULL) == -EBUSY, "DELIF while open: EBUSY");
 	app_close(&x);
 	app_close(&p);
-	ok(ctrl(NETMAP_REQ_VALE_DELIF, "vp0", NULL) == 0, "DELIF vp0");
-	ok(ctrl(NETMAP_REQ_VALE_DELIF, "vp0", NULL) == -ENXIO, "DELIF again: ENXIO");
-	ok(ctrl(NETMAP_REQ_VALE_DELIF, "lo", NULL) == -EINVAL, "DELIF of a device that is not ours: EINVAL");
+	ok(app_request(NETMAP_REQ_VALE_DELIF, "vp0", NULL) == 0, "DELIF vp0");
+	ok(app_request(NETMAP_REQ_VALE_DELIF, "vp0", NULL) == -ENXIO, "DELIF again: ENXIO");
+	ok(app_request(NETMAP_REQ_VALE_DELIF, "lo", NULL) == -EINVAL, "DELIF of a device that is not ours: EINVAL");
 }
 
 /* A pipe's parent is resolved as a port first: pipes share the region of a VALE port. */
@@ -525,18 +480,18 @@ static void test_pipe_parents(void)
 	   "a pipe on a VALE port that does not exist: ENXIO");
 	app_close(&m);
 
-	ctrl(NETMAP_REQ_VALE_NEWIF, "vp9", &nif);
-	ctrl(NETMAP_REQ_VALE_ATTACH, "vale6:vp9", &att);
+	app_request(NETMAP_REQ_VALE_NEWIF, "vp9", &nif);
+	app_request(NETMAP_REQ_VALE_ATTACH, "vale6:vp9", &att);
 	ok(app_open(&m, "vp9{1", NR_REG_ALL_NIC, 0, 0, 0, 0) == -EBUSY,
 	   "a pipe on a persistent port attached to a switch: EBUSY");
 	app_close(&m);
-	ctrl(NETMAP_REQ_VALE_DETACH, "vale6:vp9", &det);
+	app_request(NETMAP_REQ_VALE_DETACH, "vale6:vp9", &det);
 	app_open(&p, "vp9", NR_REG_ALL_NIC, 0, 0, 0, 0);
 	ok(app_open(&m, "vp9{1", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0 && m.reg.nr_mem_id == nif.nr_mem_id &&
 	   m.reg.nr_mem_id == p.reg.nr_mem_id, "a pipe on a persistent port shares its region");
 	app_close(&m);
 	app_close(&p);
-	ok(ctrl(NETMAP_REQ_VALE_DELIF, "vp9", NULL) == 0, "the parent can be removed once its pipes are gone");
+	ok(app_request(NETMAP_REQ_VALE_DELIF, "vp9", NULL) == 0, "the parent can be removed once its pipes are gone");
 }
 
 int main(void)
@@ -547,6 +502,7 @@ int main(void)
 	nm_params_reset();
 	nm_mem_global_init();
 	nm_vale_init();
+	nm_ports_init();
 	base = nm_os_live_objects();
 	test_learning();
 	test_two_port_rings();
@@ -557,6 +513,7 @@ int main(void)
 	test_persistent();
 	test_pipe_parents();
 	ok(nm_os_live_objects() == base, "no object leaked (switches, ports, regions)");
+	nm_ports_fini();
 	nm_vale_fini();
 	nm_mem_global_fini();
 	return t_exit();
