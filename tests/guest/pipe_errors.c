@@ -5,12 +5,13 @@
  * ENOMEM), and nothing may be left behind (once every fd is closed, live_objects is back to its
  * value at the start, when nothing was open):
  *   - an implicit parent (`pex{1`: no such interface) with 4096 TX slots, through REGISTER and
- *     PORT_INFO_GET (rings that big do not fit the parent's ring objects);
+ *     PORT_INFO_GET (rings that big do not fit the parent's ring objects); POOLS_INFO_GET has no
+ *     slot hint, so on that name it only has to work and leave nothing behind;
  *   - a VALE port as parent whose region another fd emptied with extra buffers, through
  *     REGISTER, PORT_INFO_GET and POOLS_INFO_GET (the pipe's TX rings find no buffers).
  * Nested pipe names (`a{b{c{d`, a pipe end as parent) are refused with EINVAL, without recursing
  * through the lookup once per brace.
- * Checks that cannot fail cleanly run first: on a module with the double put, the first failing
+ * The checks that cannot crash run first: on a module with the double put, the first failing
  * creation may take the guest kernel down.
  */
 #include "nm.h"
@@ -152,6 +153,10 @@ static void test_implicit_parent(void)
 	for (k = 0; k < TRIES; k++)
 		errs[k] = port_info("pex{1", BIG_SLOTS);
 	same_answers("PORT_INFO_GET pex{1 with 4096 TX slots", errs);
+	for (k = 0; k < TRIES; k++)
+		errs[k] = pools_info("pex{1");
+	ok(errs[0] == 0 && errs[1] == 0, "POOLS_INFO_GET pex{1 works, twice (%s)",
+	   errs[1] ? strerror(errs[1]) : "0");
 	ok(live() == live0, "live_objects back to %ld after the info requests (%ld)", live0, live());
 
 	/* The name still works normally afterwards. */
