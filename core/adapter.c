@@ -4,6 +4,8 @@
  */
 #include "adapter.h"
 
+static struct nm_adapter *nm_adapters;	/* every adapter, newest first (control lock) */
+
 static void nm_krings_init(struct nm_adapter *na, enum nm_dir d)
 {
 	u32 i, n = nm_adapter_all_rings(na, d);
@@ -48,6 +50,8 @@ struct nm_adapter *nm_adapter_new(const char *name, const struct nm_adapter_ops 
 			goto free_krings;
 		nm_krings_init(na, d);
 	}
+	na->next_all = nm_adapters;
+	nm_adapters = na;
 	return na;
 
 free_krings:
@@ -65,6 +69,7 @@ void nm_adapter_get(struct nm_adapter *na)
 
 void nm_adapter_put(struct nm_adapter *na)
 {
+	struct nm_adapter **pp;
 	int d;
 
 	na->refcount--;
@@ -74,6 +79,9 @@ void nm_adapter_put(struct nm_adapter *na)
 	}
 	if (na->refcount > 0)
 		return;
+	for (pp = &nm_adapters; *pp != na; pp = &(*pp)->next_all)
+		;
+	*pp = na->next_all;
 	if (na->ops->dtor)
 		na->ops->dtor(na);
 	for (d = 0; d < NM_DIRS; d++) {
@@ -86,6 +94,14 @@ void nm_adapter_put(struct nm_adapter *na)
 	}
 	nm_mem_put(na->mem);
 	nm_os_free(na);
+}
+
+void nm_adapter_foreach(void (*fn)(void *arg, struct nm_adapter *na), void *arg)
+{
+	struct nm_adapter *na;
+
+	for (na = nm_adapters; na; na = na->next_all)
+		fn(arg, na);
 }
 
 int nm_kring_fill_bufs(struct nm_kring *kr)

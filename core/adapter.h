@@ -59,6 +59,7 @@ struct nm_adapter {
 	struct nm_os_waitq dir_wq[NM_DIRS];
 
 	void *priv;			/* the port type's state */
+	struct nm_adapter *next_all;	/* every adapter, for exporters (control lock) */
 };
 
 /* A requested ring or slot count: 0 asks for the default, more than max is clamped to max. */
@@ -85,6 +86,9 @@ struct nm_adapter *nm_adapter_new(const char *name, const struct nm_adapter_ops 
 				  const u32 host_rings[NM_DIRS], const u32 slots[NM_DIRS]);
 void nm_adapter_get(struct nm_adapter *na);
 void nm_adapter_put(struct nm_adapter *na);
+
+/* Calls fn for every adapter that exists, under the control lock (the /proc exporters). */
+void nm_adapter_foreach(void (*fn)(void *arg, struct nm_adapter *na), void *arg);
 
 /*
  * Ring users (core/ring_user.c): the one place that binds a kring to whoever uses it, and owns

@@ -4,6 +4,7 @@
  */
 #include "kring.h"
 #include "adapter.h"
+#include "counters.h"
 #include "params.h"
 
 void nm_kring_reset(struct nm_kring *kr)
@@ -110,3 +111,9 @@ void nm_kring_timestamp(struct nm_kring *kr)
 	ring->ts.tv_sec = sec;
 	ring->ts.tv_usec = usec;
 }
+
+const struct nm_counter nm_kring_counters[] = {
+	NM_COUNTER(struct nm_kring, bad_syncs, "syncs whose head or cur was invalid (spec 4.6)"),
+	NM_COUNTER(struct nm_kring, bad_slots, "slots whose buf_idx or len the kernel replaced"),
+};
+const size_t nm_kring_ncounters = NM_COUNTERS_N(nm_kring_counters);

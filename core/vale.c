@@ -427,3 +427,14 @@ void nm_vale_foreach_port(nm_vale_port_fn fn, void *arg)
 		}
 	}
 }
+
+const struct nm_counter nm_vale_port_counters[] = {
+	NM_COUNTER(struct nm_vale_stats, tx_pkts, "frames this port sent into the switch"),
+	NM_COUNTER(struct nm_vale_stats, tx_bytes, "bytes this port sent into the switch"),
+	NM_COUNTER(struct nm_vale_stats, rx_pkts, "frames the switch delivered to this port"),
+	NM_COUNTER(struct nm_vale_stats, rx_bytes, "bytes the switch delivered to this port"),
+	NM_COUNTER(struct nm_vale_stats, drop_full, "frames for this port dropped: RX ring full"),
+	NM_COUNTER(struct nm_vale_stats, drop_bad, "frames this port sent that were invalid"),
+	NM_COUNTER(struct nm_vale_stats, drop_unbound, "frames for this port: RX ring not bound"),
+};
+const size_t nm_vale_port_ncounters = NM_COUNTERS_N(nm_vale_port_counters);

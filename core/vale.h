@@ -1,11 +1,12 @@
 /*
  * core/vale.h - VALE software switches (spec §7.2): learning Ethernet bridges whose ports are
- * netmap adapters.  Forwarding runs in each sender's TX sync; see core/vale.c for the protocol
- * that lets several senders fill one destination ring at once.
+ * netmap adapters.  Forwarding runs in each sender's TX sync; see core/vale_fwd.c for the
+ * protocol that lets several senders fill one destination ring at once (leases).
  */
 #ifndef NM_CORE_VALE_H
 #define NM_CORE_VALE_H
 
+#include "counters.h"
 #include "port.h"
 
 #define NM_BDG_MAXPORTS		254	/* port indices 0..253 */
@@ -39,6 +40,10 @@ int nm_vale_set_vnet_hdr(struct nm_adapter *na, u16 len);
  * the first port at or after (*bridge, *port); writes its name.  0, -EINVAL, -ENOENT. */
 int nm_vale_list_name(const char *name, u16 *bridge, u32 *port);
 int nm_vale_list_next(u16 *bridge, u32 *port, char *name, size_t size);
+
+/* The table of struct nm_vale_stats (core/counters.h), in /proc/netmap_vale's order. */
+extern const struct nm_counter nm_vale_port_counters[];
+extern const size_t nm_vale_port_ncounters;
 
 /* Counters of the port named `name` ("valeX:port"): 0 or -ENXIO. */
 int nm_vale_port_stats(const char *name, struct nm_vale_stats *st);

@@ -29,6 +29,7 @@
 #include <linux/seq_file.h>
 
 #include "../core/file.h"
+#include "../core/counters.h"
 #include "../core/mem.h"
 #include "../core/port.h"
 #include "../core/vale.h"
@@ -179,19 +180,58 @@ static struct attribute *nm_attrs[] = {
 };
 ATTRIBUTE_GROUPS(nm);
 
+/* One counter of a table (core/counters.h) on a /proc line: " name value". */
+void nm_proc_counter(void *arg, const char *name, u64 value)
+{
+	seq_printf(arg, " %s %llu", name, value);
+}
+
 /* /proc/netmap_vale: one line per VALE port with its counters (spec §11: "no counters"). */
 static void nm_vale_show_port(void *arg, const char *name, u32 bridge, u32 port,
 			      const struct nm_vale_stats *st)
 {
-	seq_printf(arg, "%s bridge %u port %u tx_pkts %llu tx_bytes %llu rx_pkts %llu rx_bytes %llu drop_full %llu drop_bad %llu drop_unbound %llu\n",
-		   name, bridge, port, st->tx_pkts, st->tx_bytes, st->rx_pkts, st->rx_bytes,
-		   st->drop_full, st->drop_bad, st->drop_unbound);
+	seq_printf(arg, "%s bridge %u port %u", name, bridge, port);
+	nm_counters_each(nm_vale_port_counters, nm_vale_port_ncounters, st, nm_proc_counter, arg);
+	seq_putc(arg, '\n');
 }
 
 static int nm_vale_show(struct seq_file *m, void *v)
 {
 	nm_os_ctrl_lock();
 	nm_vale_foreach_port(nm_vale_show_port, m);
+	nm_os_ctrl_unlock();
+	return 0;
+}
+
+/*
+ * /proc/netmap_rings: one line per ring that exists (has a user), with its users and counters:
+ * "<port> <tx|rx><index> users <n> bad_syncs <n> bad_slots <n>".  Index as in nr_ringid: NIC
+ * rings first, then host rings.
+ */
+static void nm_rings_show_adapter(void *arg, struct nm_adapter *na)
+{
+	int d;
+	u32 i;
+
+	for (d = 0; d < NM_DIRS; d++) {
+		for (i = 0; i < nm_adapter_all_rings(na, d); i++) {
+			const struct nm_kring *kr = &na->krings[d][i];
+
+			if (!kr->nusers)
+				continue;
+			seq_printf(arg, "%s %s%u users %u", na->name, d == NM_TX ? "tx" : "rx", i,
+				   kr->nusers);
+			nm_counters_each(nm_kring_counters, nm_kring_ncounters, kr,
+					 nm_proc_counter, arg);
+			seq_putc(arg, '\n');
+		}
+	}
+}
+
+static int nm_rings_show(struct seq_file *m, void *v)
+{
+	nm_os_ctrl_lock();
+	nm_adapter_foreach(nm_rings_show_adapter, m);
 	nm_os_ctrl_unlock();
 	return 0;
 }
@@ -217,9 +257,13 @@ static int __init nm_module_init(void)
 		err = -ENOMEM;
 		goto fini_ports;
 	}
+	if (!proc_create_single("netmap_rings", 0444, NULL, nm_rings_show)) {
+		err = -ENOMEM;
+		goto remove_proc_vale;
+	}
 	err = nm_generic_init();
 	if (err)
-		goto remove_proc;
+		goto remove_proc_rings;
 	err = misc_register(&nm_miscdev);
 	if (err) {
 		pr_err("netmap: cannot register /dev/netmap (error %d)\n", err);
@@ -230,7 +274,9 @@ static int __init nm_module_init(void)
 
 fini_generic:
 	nm_generic_fini();
-remove_proc:
+remove_proc_rings:
+	remove_proc_entry("netmap_rings", NULL);
+remove_proc_vale:
 	remove_proc_entry("netmap_vale", NULL);
 fini_ports:
 	nm_ports_fini();
@@ -248,6 +294,7 @@ static void __exit nm_module_exit(void)
 	nm_vale_detach_devices();
 	nm_os_ctrl_unlock();
 	nm_generic_fini();
+	remove_proc_entry("netmap_rings", NULL);
 	remove_proc_entry("netmap_vale", NULL);
 	nm_ports_fini();
 	nm_vale_fini();
