@@ -36,6 +36,7 @@
 #include <linux/seq_file.h>
 #include <net/net_namespace.h>
 
+#include "../core/counters.h"
 #include "../core/params.h"
 #include "../core/port.h"
 #include "generic.h"
@@ -104,7 +105,7 @@ static const char *nm_gen_holder_kind(const struct net_device *dev)
 	return "another rx handler";
 }
 
-static int nm_gen_hook_rx(struct nm_gna *g, struct net_device *dev)
+static int nm_gen_hook_rx(struct nm_gen_adapter *g, struct net_device *dev)
 {
 	int err = netdev_rx_handler_register(dev, nm_gen_rx_handler, g);
 
@@ -122,7 +123,7 @@ static int nm_gen_hook_rx(struct nm_gna *g, struct net_device *dev)
 	return err;
 }
 
-static int nm_gen_hook_tx(struct nm_gna *g, struct net_device *dev)
+static int nm_gen_hook_tx(struct nm_gen_adapter *g, struct net_device *dev)
 {
 	int err;
 
@@ -145,7 +146,7 @@ static int nm_gen_hook_tx(struct nm_gna *g, struct net_device *dev)
 
 /* Under rtnl.  The rx handler's removal waits for running handlers itself; the netfilter hook's
  * does not, so the caller waits (synchronize_net) before freeing anything a hook may touch. */
-static void nm_gen_unhook(struct nm_gna *g, bool rx, bool tx)
+static void nm_gen_unhook(struct nm_gen_adapter *g, bool rx, bool tx)
 {
 	if (rx && g->rx_hooked) {
 		netdev_rx_handler_unregister(g->dev_ref);
@@ -158,7 +159,7 @@ static void nm_gen_unhook(struct nm_gna *g, bool rx, bool tx)
 }
 
 /* Spec §5.6 step 9 / §7.6: the first RX ring in netmap mode needs the MTU to fit a buffer. */
-static int nm_gen_check_mtu(struct nm_gna *g, struct net_device *dev, u32 buf_size)
+static int nm_gen_check_mtu(struct nm_gen_adapter *g, struct net_device *dev, u32 buf_size)
 {
 	if (dev->mtu <= buf_size)
 		return 0;
@@ -168,7 +169,7 @@ static int nm_gen_check_mtu(struct nm_gna *g, struct net_device *dev, u32 buf_si
 }
 
 /* Called under the control lock.  Takes rtnl: the order is always control -> rtnl. */
-static int nm_gen_ring_on(struct nm_gna *g, struct nm_kring *kr)
+static int nm_gen_ring_on(struct nm_gen_adapter *g, struct nm_kring *kr)
 {
 	struct nm_adapter *na = g->na;
 	struct net_device *dev;
@@ -192,20 +193,20 @@ static int nm_gen_ring_on(struct nm_gna *g, struct nm_kring *kr)
 			if (err)
 				goto out;
 		}
-		nm_grxq_set_active(&g->rxq[kr->ring_id], true);
+		nm_gen_rx_queue_set_active(&g->rxq[kr->ring_id], true);
 		g->rx_on++;
 		if (!kr->is_host)
 			g->nic_rx_on++;
 	} else if (!kr->is_host) {
-		struct nm_gtxr *t = &g->txr[kr->ring_id];
+		struct nm_gen_tx_ring *t = &g->txr[kr->ring_id];
 
-		err = nm_gtxr_start(g, t, kr);
+		err = nm_gen_tx_ring_start(g, t, kr);
 		if (err)
 			goto out;
 		if (g->nic_tx_on == 0) {
 			err = nm_gen_hook_tx(g, dev);
 			if (err) {
-				nm_gtxr_stop(g, t);
+				nm_gen_tx_ring_stop(g, t);
 				goto out;
 			}
 		}
@@ -219,7 +220,7 @@ out:
 	return err;
 }
 
-static void nm_gen_ring_off(struct nm_gna *g, struct nm_kring *kr)
+static void nm_gen_ring_off(struct nm_gen_adapter *g, struct nm_kring *kr)
 {
 	bool sync = false;
 
@@ -228,16 +229,16 @@ static void nm_gen_ring_off(struct nm_gna *g, struct nm_kring *kr)
 		g->rx_on--;
 		if (!kr->is_host && --g->nic_rx_on == 0)
 			nm_gen_unhook(g, true, false);
-		nm_grxq_set_active(&g->rxq[kr->ring_id], false);
+		nm_gen_rx_queue_set_active(&g->rxq[kr->ring_id], false);
 	} else if (!kr->is_host) {
-		struct nm_gtxr *t = &g->txr[kr->ring_id];
+		struct nm_gen_tx_ring *t = &g->txr[kr->ring_id];
 
 		WRITE_ONCE(t->active, false);
 		if (--g->nic_tx_on == 0 && g->tx_hooked) {
 			nm_gen_unhook(g, false, true);
 			sync = true;
 		}
-		nm_gtxr_stop(g, t);
+		nm_gen_tx_ring_stop(g, t);
 	}
 	rtnl_unlock();
 	if (sync)
@@ -246,7 +247,7 @@ static void nm_gen_ring_off(struct nm_gna *g, struct nm_kring *kr)
 
 static int nm_gen_ring_fill(struct nm_kring *kr)
 {
-	struct nm_gna *g = nm_gna(kr->na);
+	struct nm_gen_adapter *g = nm_gen_adapter(kr->na);
 	int err = nm_kring_fill_bufs(kr);
 
 	if (err)
@@ -259,13 +260,13 @@ static int nm_gen_ring_fill(struct nm_kring *kr)
 
 static void nm_gen_ring_drain(struct nm_kring *kr)
 {
-	nm_gen_ring_off(nm_gna(kr->na), kr);
+	nm_gen_ring_off(nm_gen_adapter(kr->na), kr);
 	nm_kring_free_bufs(kr);
 }
 
 /* --- device state changes (netdevice notifier, under rtnl, never the control lock) ---------- */
 
-static void nm_gen_set_stopped(struct nm_gna *g, bool stop)
+static void nm_gen_set_stopped(struct nm_gen_adapter *g, bool stop)
 {
 	struct nm_adapter *na = g->na;
 	int d;
@@ -287,7 +288,7 @@ static void nm_gen_set_stopped(struct nm_gna *g, bool stop)
  * hooks out, forget the device and drop our reference, so that unregistration can complete.
  * The adapter itself stays until its last user closes; the fds and mappings stay valid.
  */
-static void nm_gen_detach(struct nm_gna *g)
+static void nm_gen_detach(struct nm_gen_adapter *g)
 {
 	struct net_device *dev = g->dev_ref;
 	u32 i;
@@ -298,7 +299,7 @@ static void nm_gen_detach(struct nm_gna *g)
 	nm_gen_unhook(g, true, true);
 	synchronize_net();		/* no sync or hook uses the device any more */
 	for (i = 0; i < nm_adapter_all_rings(g->na, NM_RX); i++)
-		nm_grxq_set_active(&g->rxq[i], false);
+		nm_gen_rx_queue_set_active(&g->rxq[i], false);
 	g->dev_ref = NULL;
 	dev_put(dev);
 	nm_os_log("%s: device unregistered while in netmap mode: rings stopped", g->ifname);
@@ -307,7 +308,7 @@ static void nm_gen_detach(struct nm_gna *g)
 static int nm_gen_netdev_event(struct notifier_block *nb, unsigned long event, void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
-	struct nm_gna *g;
+	struct nm_gen_adapter *g;
 
 	ASSERT_RTNL();
 	list_for_each_entry(g, &nm_gen_list, link) {
@@ -346,7 +347,7 @@ static struct notifier_block nm_gen_notifier = {
 
 /* --- adapter lifetime --------------------------------------------------------------------- */
 
-static void nm_gen_free(struct nm_gna *g)
+static void nm_gen_free(struct nm_gen_adapter *g)
 {
 	u32 i;
 
@@ -361,7 +362,7 @@ static void nm_gen_free(struct nm_gna *g)
 /* Last reference gone (control lock): every ring has left netmap mode already. */
 static void nm_gen_dtor(struct nm_adapter *na)
 {
-	struct nm_gna *g = nm_gna(na);
+	struct nm_gen_adapter *g = nm_gen_adapter(na);
 
 	rtnl_lock();
 	list_del(&g->link);
@@ -393,7 +394,7 @@ static struct nm_adapter *nm_gen_create(struct net_device *dev, const struct nm_
 	u32 rings[NM_DIRS], slots[NM_DIRS], host[NM_DIRS];
 	struct nm_adapter *na;
 	struct nm_mem *mem;
-	struct nm_gna *g;
+	struct nm_gen_adapter *g;
 	int d;
 	u32 i;
 
@@ -432,7 +433,7 @@ static struct nm_adapter *nm_gen_create(struct net_device *dev, const struct nm_
 	na->priv = g;
 	strscpy(g->ifname, dev->name, sizeof(g->ifname));
 	for (i = 0; i < nm_adapter_all_rings(na, NM_RX); i++)
-		nm_grxq_init(&g->rxq[i], &na->krings[NM_RX][i]);
+		nm_gen_rx_queue_init(&g->rxq[i], &na->krings[NM_RX][i]);
 	for (i = 0; i < na->num_rings[NM_TX]; i++)
 		g->txr[i].kr = &na->krings[NM_TX][i];
 	atomic64_set(&g->host_rx_drop_offload, 0);
@@ -457,7 +458,7 @@ static struct nm_adapter *nm_gen_lookup(const struct nm_port_req *req)
 	struct net *net = current->nsproxy->net_ns;
 	struct nm_adapter *na = NULL;
 	struct net_device *dev;
-	struct nm_gna *g;
+	struct nm_gen_adapter *g;
 
 	if (strnlen(req->name, IFNAMSIZ) >= IFNAMSIZ)
 		return NULL;
@@ -492,52 +493,102 @@ static struct nm_port_provider nm_gen_provider = {
 
 /* --- counters: /proc/netmap_generic, one line per adapter --------------------------------- */
 
+/* One device's counters, summed over its rings: the columns of /proc/netmap_generic. */
+struct nm_gen_stats {
+	u64 rx_pkts, rx_bytes, rx_drop_full, rx_drop_big;
+	u64 tx_pkts, tx_bytes, tx_drop_len, tx_drop_frags, tx_drop_dev, tx_busy, tx_nomem;
+	u64 rx_drop_offload;
+	u64 host_rx_pkts, host_rx_drop_full, host_rx_drop_offload, host_rx_drop_closed;
+	u64 host_tx_pkts, host_tx_drop;
+	u64 fwd_up, fwd_down, fwd_drop;
+};
+
+#define NM_GEN_COUNTER(field, help) NM_COUNTER(struct nm_gen_stats, field, help)
+static const struct nm_counter nm_gen_counters[] = {
+	NM_GEN_COUNTER(rx_pkts, "frames received into NIC RX rings"),
+	NM_GEN_COUNTER(rx_bytes, "bytes received into NIC RX rings"),
+	NM_GEN_COUNTER(rx_drop_full, "frames dropped: NIC RX ring full"),
+	NM_GEN_COUNTER(rx_drop_big, "frames dropped: more than NETMAP_MAX_FRAGS slots"),
+	NM_GEN_COUNTER(tx_pkts, "frames sent from NIC TX rings"),
+	NM_GEN_COUNTER(tx_bytes, "bytes sent from NIC TX rings"),
+	NM_GEN_COUNTER(tx_drop_len, "TX frames shorter than a link header or over the MTU"),
+	NM_GEN_COUNTER(tx_drop_frags, "TX frames of more than NETMAP_MAX_FRAGS slots"),
+	NM_GEN_COUNTER(tx_drop_dev, "TX frames the driver dropped"),
+	NM_GEN_COUNTER(tx_busy, "times the device queue was full (backpressure)"),
+	NM_GEN_COUNTER(tx_nomem, "TX frames delayed: no memory for an skb"),
+	NM_GEN_COUNTER(rx_drop_offload, "NIC RX frames dropped: offloads the ring cannot carry"),
+	NM_GEN_COUNTER(host_rx_pkts, "frames the stack sent into host RX rings"),
+	NM_GEN_COUNTER(host_rx_drop_full, "frames from the stack dropped: host RX ring full"),
+	NM_GEN_COUNTER(host_rx_drop_offload, "frames from the stack dropped: offloads"),
+	NM_GEN_COUNTER(host_rx_drop_closed, "frames from the stack dropped: host ring closed"),
+	NM_GEN_COUNTER(host_tx_pkts, "frames host TX rings gave to the stack"),
+	NM_GEN_COUNTER(host_tx_drop, "host TX frames dropped (invalid, no memory)"),
+	NM_GEN_COUNTER(fwd_up, "frames forwarded NIC RX -> stack (transparent mode)"),
+	NM_GEN_COUNTER(fwd_down, "frames forwarded host RX -> driver (transparent mode)"),
+	NM_GEN_COUNTER(fwd_drop, "frames transparent mode could not forward"),
+};
+
+static void nm_gen_stats_rx(const struct nm_gen_adapter *g, struct nm_gen_stats *st)
+{
+	const struct nm_adapter *na = g->na;
+	u32 i;
+
+	for (i = 0; i < nm_adapter_all_rings(na, NM_RX); i++) {
+		const struct nm_gen_rx_queue *rq = &g->rxq[i];
+
+		if (i < na->num_rings[NM_RX]) {
+			st->rx_pkts += READ_ONCE(rq->pkts);
+			st->rx_bytes += READ_ONCE(rq->bytes);
+			st->rx_drop_full += READ_ONCE(rq->drop_full);
+			st->fwd_up += READ_ONCE(rq->fwd);
+		} else {
+			st->host_rx_pkts += READ_ONCE(rq->pkts);
+			st->host_rx_drop_full += READ_ONCE(rq->drop_full);
+			st->fwd_down += READ_ONCE(rq->fwd);
+		}
+		st->rx_drop_big += READ_ONCE(rq->drop_big);
+		st->fwd_drop += READ_ONCE(rq->fwd_drop);
+	}
+}
+
+/* Sums a device's ring counters and reads its atomic ones. */
+static void nm_gen_stats(const struct nm_gen_adapter *g, struct nm_gen_stats *st)
+{
+	u32 i;
+
+	memset(st, 0, sizeof(*st));
+	nm_gen_stats_rx(g, st);
+	for (i = 0; i < g->na->num_rings[NM_TX]; i++) {
+		const struct nm_gen_tx_ring *t = &g->txr[i];
+
+		st->tx_pkts += READ_ONCE(t->pkts);
+		st->tx_bytes += READ_ONCE(t->bytes);
+		st->tx_drop_len += READ_ONCE(t->drop_len);
+		st->tx_drop_frags += READ_ONCE(t->drop_frags);
+		st->tx_drop_dev += READ_ONCE(t->drop_dev);
+		st->tx_busy += READ_ONCE(t->busy);
+		st->tx_nomem += READ_ONCE(t->nomem);
+	}
+	st->rx_drop_offload = atomic64_read(&g->rx_drop_offload);
+	st->host_rx_drop_offload = atomic64_read(&g->host_rx_drop_offload);
+	st->host_rx_drop_closed = atomic64_read(&g->host_rx_drop_closed);
+	st->host_tx_pkts = READ_ONCE(g->host_tx_pkts);
+	st->host_tx_drop = READ_ONCE(g->host_tx_drop);
+}
+
+/* /proc/netmap_generic: one line per device in netmap mode, "<ifname>[ (gone)]" + counters. */
 static int nm_gen_show(struct seq_file *m, void *v)
 {
-	struct nm_gna *g;
-	u32 i;
+	struct nm_gen_stats st;
+	struct nm_gen_adapter *g;
 
 	rtnl_lock();
 	list_for_each_entry(g, &nm_gen_list, link) {
-		struct nm_adapter *na = g->na;
-		u64 rx_pkts = 0, rx_bytes = 0, rx_full = 0, rx_big = 0, hrx_pkts = 0, hrx_full = 0;
-		u64 tx_pkts = 0, tx_bytes = 0, tx_len = 0, tx_frags = 0, tx_dev = 0, tx_busy = 0;
-		u64 tx_nomem = 0, fwd_up = 0, fwd_down = 0, fwd_drop = 0;
-
-		for (i = 0; i < nm_adapter_all_rings(na, NM_RX); i++) {
-			const struct nm_grxq *rq = &g->rxq[i];
-
-			if (i < na->num_rings[NM_RX]) {
-				rx_pkts += READ_ONCE(rq->pkts);
-				rx_bytes += READ_ONCE(rq->bytes);
-				rx_full += READ_ONCE(rq->drop_full);
-				fwd_up += READ_ONCE(rq->fwd);
-			} else {
-				hrx_pkts += READ_ONCE(rq->pkts);
-				hrx_full += READ_ONCE(rq->drop_full);
-				fwd_down += READ_ONCE(rq->fwd);
-			}
-			rx_big += READ_ONCE(rq->drop_big);
-			fwd_drop += READ_ONCE(rq->fwd_drop);
-		}
-		for (i = 0; i < na->num_rings[NM_TX]; i++) {
-			const struct nm_gtxr *t = &g->txr[i];
-
-			tx_pkts += READ_ONCE(t->pkts);
-			tx_bytes += READ_ONCE(t->bytes);
-			tx_len += READ_ONCE(t->drop_len);
-			tx_frags += READ_ONCE(t->drop_frags);
-			tx_dev += READ_ONCE(t->drop_dev);
-			tx_busy += READ_ONCE(t->busy);
-			tx_nomem += READ_ONCE(t->nomem);
-		}
-		seq_printf(m, "%s%s rx_pkts %llu rx_bytes %llu rx_drop_full %llu rx_drop_big %llu tx_pkts %llu tx_bytes %llu tx_drop_len %llu tx_drop_frags %llu tx_drop_dev %llu tx_busy %llu tx_nomem %llu rx_drop_offload %llu host_rx_pkts %llu host_rx_drop_full %llu host_rx_drop_offload %llu host_rx_drop_closed %llu host_tx_pkts %llu host_tx_drop %llu fwd_up %llu fwd_down %llu fwd_drop %llu\n",
-			   g->ifname, g->dead ? " (gone)" : "", rx_pkts, rx_bytes, rx_full, rx_big,
-			   tx_pkts, tx_bytes, tx_len, tx_frags, tx_dev, tx_busy, tx_nomem,
-			   (u64)atomic64_read(&g->rx_drop_offload), hrx_pkts,
-			   hrx_full, (u64)atomic64_read(&g->host_rx_drop_offload),
-			   (u64)atomic64_read(&g->host_rx_drop_closed), READ_ONCE(g->host_tx_pkts),
-			   READ_ONCE(g->host_tx_drop), fwd_up, fwd_down, fwd_drop);
+		nm_gen_stats(g, &st);
+		seq_printf(m, "%s%s", g->ifname, g->dead ? " (gone)" : "");
+		nm_counters_each(nm_gen_counters, NM_COUNTERS_N(nm_gen_counters), &st,
+				 nm_proc_counter, m);
+		seq_putc(m, '\n');
 	}
 	rtnl_unlock();
 	return 0;

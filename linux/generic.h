@@ -43,7 +43,7 @@
 #define NM_PRIO_TO_DRIVER	0xad86d310U	/* NIC TX ring -> driver (egress hook lets it pass) */
 
 /* A queue of captured frames waiting for the rxsync of one RX kring (NIC or host). */
-struct nm_grxq {
+struct nm_gen_rx_queue {
 	struct sk_buff_head q;		/* its lock protects the list and `active` */
 	bool active;			/* the kring is in netmap mode: capture for it */
 	u32 limit;			/* at most num_slots frames queued (spec §7.6) */
@@ -65,7 +65,7 @@ struct nm_grxq {
  * device when a driver or a peer keeps a frame for a while.  `kr` is cleared (RCU) when the ring
  * leaves netmap mode, after which completions only count.
  */
-struct nm_gtx_comp {
+struct nm_gen_tx_comp {
 	refcount_t ref;			/* the ring's + one per frame in flight */
 	atomic_t done;			/* frames whose skb has been released */
 	u32 sent;			/* frames handed to the driver (published by txsync) */
@@ -77,7 +77,7 @@ struct nm_gtx_comp {
 /* Frames txsync builds, then hands to the driver under one hold of the queue lock. */
 #define NM_GEN_TX_BATCH 64
 
-struct nm_gtx_batch {
+struct nm_gen_tx_batch {
 	u32 n;
 	struct sk_buff *skb[NM_GEN_TX_BATCH];
 	u32 start[NM_GEN_TX_BATCH];	/* the frame's first slot */
@@ -103,14 +103,14 @@ struct nm_gen_pkt {
 };
 
 /* One NIC TX ring. */
-struct nm_gtxr {
-	struct nm_gtx_comp *comp;	/* NULL while the ring is not in netmap mode */
+struct nm_gen_tx_ring {
+	struct nm_gen_tx_comp *comp;	/* NULL while the ring is not in netmap mode */
 	u32 *frame_end;			/* per frame in flight (FIFO by `sent`): slot after it */
 	struct page **page;		/* the ring of pages frames are carved from (num_slots) */
 	u32 pg_cur, pg_off;		/* where the next frame goes in it */
 	u32 pg_refs;			/* references taken on page[pg_cur] no frame holds yet */
 	struct llist_node *recycled;	/* taken from comp->recycle, not yet freed (txsync) */
-	struct nm_gtx_batch batch;	/* owned by txsync */
+	struct nm_gen_tx_batch batch;	/* owned by txsync */
 	struct nm_gen_pkt pkt;		/* owned by txsync: the packet being built */
 	u32 sent, reclaimed;		/* frame counts, owned by txsync */
 	u32 fifo_w, fifo_r;		/* frame_end positions of the next sent / reclaimed */
@@ -126,7 +126,7 @@ struct nm_gtxr {
 	u64 nomem;
 };
 
-struct nm_gna {
+struct nm_gen_adapter {
 	struct list_head link;		/* nm_gen_list (rtnl) */
 	struct nm_adapter *na;		/* the core adapter; its priv is this */
 	struct net_device __rcu *dev;	/* NULL once the device is gone (rtnl + RCU) */
@@ -140,8 +140,8 @@ struct nm_gna {
 	u32 nic_rx_on, nic_tx_on;	/* NIC rings in netmap mode (control + rtnl) */
 	u32 rx_buf_size;		/* buffer size when rx_on > 0: MTU changes are checked */
 	struct nf_hook_ops egress;
-	struct nm_grxq *rxq;		/* one per RX kring: NIC rings, then host rings */
-	struct nm_gtxr *txr;		/* one per NIC TX kring */
+	struct nm_gen_rx_queue *rxq;		/* one per RX kring: NIC rings, then host rings */
+	struct nm_gen_tx_ring *txr;		/* one per NIC TX kring */
 	/* host rings */
 	u64 host_tx_pkts;		/* owned by the host txsync */
 	u64 host_tx_drop;
@@ -150,7 +150,7 @@ struct nm_gna {
 	atomic64_t host_rx_drop_closed;		/* NIC TX in netmap mode, host RX ring not */
 };
 
-static inline struct nm_gna *nm_gna(const struct nm_adapter *na)
+static inline struct nm_gen_adapter *nm_gen_adapter(const struct nm_adapter *na)
 {
 	return na->priv;
 }
@@ -159,8 +159,8 @@ static inline struct nm_gna *nm_gna(const struct nm_adapter *na)
 rx_handler_result_t nm_gen_rx_handler(struct sk_buff **pskb);
 unsigned int nm_gen_egress_hook(void *priv, struct sk_buff *skb, const struct nf_hook_state *st);
 int nm_gen_rxsync(struct nm_kring *kr);
-void nm_grxq_init(struct nm_grxq *rq, struct nm_kring *kr);
-void nm_grxq_set_active(struct nm_grxq *rq, bool active);	/* off also purges */
+void nm_gen_rx_queue_init(struct nm_gen_rx_queue *rq, struct nm_kring *kr);
+void nm_gen_rx_queue_set_active(struct nm_gen_rx_queue *rq, bool active);	/* off also purges */
 
 /* generic_tx.c */
 int nm_gen_txsync(struct nm_kring *kr);
@@ -179,11 +179,14 @@ struct sk_buff *nm_gen_stack_skb(struct net_device *dev, const struct nm_buf_lut
 				 const struct nm_gen_pkt *pkt);
 
 /* generic_fwd.c: transparent mode, from nm_gen_rxsync before it takes slots back */
-void nm_gen_forward_released(struct nm_gna *g, struct nm_kring *kr);
-int nm_gtxr_start(struct nm_gna *g, struct nm_gtxr *t, struct nm_kring *kr);
-void nm_gtxr_stop(struct nm_gna *g, struct nm_gtxr *t);
+void nm_gen_forward_released(struct nm_gen_adapter *g, struct nm_kring *kr);
+int nm_gen_tx_ring_start(struct nm_gen_adapter *g, struct nm_gen_tx_ring *t, struct nm_kring *kr);
+void nm_gen_tx_ring_stop(struct nm_gen_adapter *g, struct nm_gen_tx_ring *t);
 /* Waits (sleeping) until no frame sent by netmap is in flight any more: module unload. */
 void nm_gen_tx_drain_all(void);
+
+/* main.c: prints one counter of a table (core/counters.h) on a /proc line (a seq_file) */
+void nm_proc_counter(void *arg, const char *name, u64 value);
 
 /* generic.c: module init/exit (linux/main.c) */
 int nm_generic_init(void);

@@ -64,10 +64,10 @@ static bool nm_gen_fwd_up(struct net_device *dev, const struct nm_buf_lut *lut,
 	return true;
 }
 
-void nm_gen_forward_released(struct nm_gna *g, struct nm_kring *kr)
+void nm_gen_forward_released(struct nm_gen_adapter *g, struct nm_kring *kr)
 {
 	const struct nm_buf_lut *lut = nm_mem_lut(kr->na->mem);
-	struct nm_grxq *rq = &g->rxq[kr->ring_id];
+	struct nm_gen_rx_queue *rq = &g->rxq[kr->ring_id];
 	struct netmap_slot *slot = kr->ring->slot;
 	u32 head = kr->rhead, i = kr->hwcur;
 	bool all = READ_ONCE(nm_params.fwd) == 1;

@@ -21,7 +21,8 @@
  *     front of skb->data;
  *   - the netfilter egress hook (NF_NETDEV_EGRESS) sees every frame the stack transmits through
  *     dev_queue_xmit before the qdisc, per device, without touching the driver's netdev_ops.
- *     Frames netmap sends on NIC TX rings use __dev_direct_xmit and never pass through it.
+ *     Frames netmap sends on NIC TX rings go straight to the driver's ndo_start_xmit
+ *     (generic_tx.c) and never pass through it.
  * Frames netmap injects are marked in skb->priority (generic.h) so neither hook takes them back.
  */
 #include <linux/etherdevice.h>
@@ -33,22 +34,22 @@
 #include "../core/params.h"
 #include "generic.h"
 
-static enum hrtimer_restart nm_grxq_mit_fire(struct hrtimer *timer)
+static enum hrtimer_restart nm_gen_rx_queue_mit_fire(struct hrtimer *timer)
 {
-	struct nm_grxq *rq = container_of(timer, struct nm_grxq, mit_timer);
+	struct nm_gen_rx_queue *rq = container_of(timer, struct nm_gen_rx_queue, mit_timer);
 
 	WRITE_ONCE(rq->last_wake_ns, ktime_get_ns());
 	nm_kring_wake(rq->kr);
 	return HRTIMER_NORESTART;
 }
 
-void nm_grxq_init(struct nm_grxq *rq, struct nm_kring *kr)
+void nm_gen_rx_queue_init(struct nm_gen_rx_queue *rq, struct nm_kring *kr)
 {
 	skb_queue_head_init(&rq->q);
 	rq->kr = kr;
 	rq->limit = kr->num_slots;
 	hrtimer_init(&rq->mit_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
-	rq->mit_timer.function = nm_grxq_mit_fire;
+	rq->mit_timer.function = nm_gen_rx_queue_mit_fire;
 }
 
 /*
@@ -56,7 +57,7 @@ void nm_grxq_init(struct nm_grxq *rq, struct nm_kring *kr)
  * touches the kring (the timer is armed only under q.lock with the ring active).  Under rtnl
  * (ring on/off, device removal).
  */
-void nm_grxq_set_active(struct nm_grxq *rq, bool active)
+void nm_gen_rx_queue_set_active(struct nm_gen_rx_queue *rq, bool active)
 {
 	struct sk_buff_head purge;
 
@@ -79,7 +80,7 @@ void nm_grxq_set_active(struct nm_grxq *rq, bool active)
  * the reader's batch larger.  Only these transitions read the clock, never every frame.
  * Under q.lock with the ring active; true: wake now (the caller does it after unlocking).
  */
-static bool nm_grxq_wake_due(struct nm_grxq *rq)
+static bool nm_gen_rx_queue_wake_due(struct nm_gen_rx_queue *rq)
 {
 	int mit = READ_ONCE(nm_params.generic_mit);
 	u64 now, next;
@@ -102,7 +103,8 @@ static bool nm_grxq_wake_due(struct nm_grxq *rq)
  * Queues skb for the ring (taking it) unless the ring is not in netmap mode (false: the caller
  * keeps skb).  `push` bytes in front of skb->data are made part of the frame.  BHs are off.
  */
-static bool nm_grxq_enqueue(struct nm_grxq *rq, struct sk_buff *skb, unsigned int push)
+static bool nm_gen_rx_queue_enqueue(struct nm_gen_rx_queue *rq, struct sk_buff *skb,
+				    unsigned int push)
 {
 	bool wake;
 
@@ -119,7 +121,7 @@ static bool nm_grxq_enqueue(struct nm_grxq *rq, struct sk_buff *skb, unsigned in
 	}
 	if (push)
 		__skb_push(skb, push);
-	wake = skb_queue_empty(&rq->q) && nm_grxq_wake_due(rq);
+	wake = skb_queue_empty(&rq->q) && nm_gen_rx_queue_wake_due(rq);
 	__skb_queue_tail(&rq->q, skb);
 	spin_unlock(&rq->q.lock);
 	if (wake)
@@ -131,7 +133,7 @@ static bool nm_grxq_enqueue(struct nm_grxq *rq, struct sk_buff *skb, unsigned in
  * Drops a frame whose offload could not be resolved in software, counting it in `counter`; the
  * first time, one log line says what to turn off.
  */
-static void nm_gen_offload_drop(struct nm_gna *g, atomic64_t *counter, struct sk_buff *skb,
+static void nm_gen_offload_drop(struct nm_gen_adapter *g, atomic64_t *counter, struct sk_buff *skb,
 				const char *what)
 {
 	atomic64_inc(counter);
@@ -151,7 +153,8 @@ static void nm_gen_offload_drop(struct nm_gna *g, atomic64_t *counter, struct sk
  * device to finish cannot be finished on one (skb_checksum_help refuses GSO frames): cut it into
  * MTU-sized frames here, checksums computed in software (features 0).
  */
-static rx_handler_result_t nm_gen_rx_gso(struct nm_gna *g, struct nm_grxq *rq, struct sk_buff *skb)
+static rx_handler_result_t nm_gen_rx_gso(struct nm_gen_adapter *g, struct nm_gen_rx_queue *rq,
+					 struct sk_buff *skb)
 {
 	struct sk_buff *segs, *next;
 
@@ -164,7 +167,7 @@ static rx_handler_result_t nm_gen_rx_gso(struct nm_gna *g, struct nm_grxq *rq, s
 	consume_skb(skb);
 	skb_list_walk_safe(segs, skb, next) {
 		skb_mark_not_on_list(skb);
-		if (!nm_grxq_enqueue(rq, skb, 0))
+		if (!nm_gen_rx_queue_enqueue(rq, skb, 0))
 			kfree_skb(skb);	/* the ring left netmap mode meanwhile */
 	}
 	return RX_HANDLER_CONSUMED;
@@ -173,8 +176,8 @@ static rx_handler_result_t nm_gen_rx_gso(struct nm_gna *g, struct nm_grxq *rq, s
 rx_handler_result_t nm_gen_rx_handler(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
-	struct nm_gna *g;
-	struct nm_grxq *rq;
+	struct nm_gen_adapter *g;
+	struct nm_gen_rx_queue *rq;
 	u32 nrx, q;
 
 	if (unlikely(skb->priority == NM_PRIO_TO_STACK)) {
@@ -203,7 +206,7 @@ rx_handler_result_t nm_gen_rx_handler(struct sk_buff **pskb)
 		nm_gen_offload_drop(g, &g->rx_drop_offload, skb, "checksum offload");
 		return RX_HANDLER_CONSUMED;
 	}
-	if (!nm_grxq_enqueue(rq, skb, skb->data - skb_mac_header(skb)))
+	if (!nm_gen_rx_queue_enqueue(rq, skb, skb->data - skb_mac_header(skb)))
 		return RX_HANDLER_PASS;
 	return RX_HANDLER_CONSUMED;
 }
@@ -230,13 +233,14 @@ static int nm_gen_host_csum(struct sk_buff *skb)
 	return skb_checksum_help(skb);
 }
 
-static void nm_gen_host_queue(struct nm_gna *g, struct nm_grxq *rq, struct sk_buff *skb)
+static void nm_gen_host_queue(struct nm_gen_adapter *g, struct nm_gen_rx_queue *rq,
+			      struct sk_buff *skb)
 {
 	if (nm_gen_host_csum(skb)) {
 		nm_gen_offload_drop(g, &g->host_rx_drop_offload, skb, "checksum offload");
 		return;
 	}
-	if (!nm_grxq_enqueue(rq, skb, 0)) {
+	if (!nm_gen_rx_queue_enqueue(rq, skb, 0)) {
 		/* NIC TX ring in netmap mode, host RX ring not: the stack is cut off (spec §7.7) */
 		atomic64_inc(&g->host_rx_drop_closed);
 		kfree_skb(skb);
@@ -245,10 +249,10 @@ static void nm_gen_host_queue(struct nm_gna *g, struct nm_grxq *rq, struct sk_bu
 
 unsigned int nm_gen_egress_hook(void *priv, struct sk_buff *skb, const struct nf_hook_state *st)
 {
-	struct nm_gna *g = priv;
+	struct nm_gen_adapter *g = priv;
 	struct nm_adapter *na = g->na;
 	struct net_device *dev = skb->dev;
-	struct nm_grxq *rq;
+	struct nm_gen_rx_queue *rq;
 	u16 q;
 
 	if (unlikely(skb->priority == NM_PRIO_TO_DRIVER))
@@ -343,8 +347,8 @@ static void nm_gen_rx_frame(struct nm_kring *kr, const struct nm_buf_lut *lut, s
 
 int nm_gen_rxsync(struct nm_kring *kr)
 {
-	struct nm_gna *g = nm_gna(kr->na);
-	struct nm_grxq *rq = &g->rxq[kr->ring_id];
+	struct nm_gen_adapter *g = nm_gen_adapter(kr->na);
+	struct nm_gen_rx_queue *rq = &g->rxq[kr->ring_id];
 	const struct nm_buf_lut *lut = nm_mem_lut(kr->na->mem);
 	u32 n = kr->num_slots, space, taken;
 	struct sk_buff_head batch;

@@ -15,7 +15,7 @@
  * only as the device releases the frames: that is what paces the application to the device.  Each
  * skb gets a destructor (the kernel's one completion signal that every driver honours: it runs
  * when the driver, or whoever the driver passed the frame to, frees it) that counts completions
- * in a small refcounted object (struct nm_gtx_comp) rather than in the ring, because a frame can
+ * in a small refcounted object (struct nm_gen_tx_comp) rather than in the ring, because a frame can
  * outlive its ring, its adapter and its device.  txsync turns the count into hwtail through a FIFO
  * of where each frame in flight ends.  Pollers are woken every quarter ring of completions and
  * when the last frame in flight completes; a short timer covers "busy with nothing in flight".
@@ -47,7 +47,6 @@
  */
 #include <linux/delay.h>
 #include <linux/etherdevice.h>
-#include <linux/if_arp.h>
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
@@ -59,20 +58,20 @@
 static atomic_long_t nm_gen_inflight = ATOMIC_LONG_INIT(0);
 
 /* Drops n references to c (frames freed, or the ring's own). */
-static void nm_gtx_comp_put_many(struct nm_gtx_comp *c, u32 n)
+static void nm_gen_tx_comp_put_many(struct nm_gen_tx_comp *c, u32 n)
 {
 	if (n && refcount_sub_and_test(n, &c->ref))
 		nm_os_free(c);
 }
 
-static void nm_gtx_comp_put(struct nm_gtx_comp *c)
+static void nm_gen_tx_comp_put(struct nm_gen_tx_comp *c)
 {
-	nm_gtx_comp_put_many(c, 1);
+	nm_gen_tx_comp_put_many(c, 1);
 }
 
 /* One frame of c's ring completed: count it, and wake the ring's pollers when that is due.
  * Inside an RCU read-side section. */
-static void nm_gen_tx_complete(struct nm_gtx_comp *c)
+static void nm_gen_tx_complete(struct nm_gen_tx_comp *c)
 {
 	struct nm_kring *kr;
 	u32 done;
@@ -91,17 +90,17 @@ static void nm_gen_tx_complete(struct nm_gtx_comp *c)
  */
 static void nm_gen_tx_destructor(struct sk_buff *skb)
 {
-	struct nm_gtx_comp *c = skb_shinfo(skb)->destructor_arg;
+	struct nm_gen_tx_comp *c = skb_shinfo(skb)->destructor_arg;
 
 	rcu_read_lock();
 	nm_gen_tx_complete(c);
-	nm_gtx_comp_put(c);
+	nm_gen_tx_comp_put(c);
 	atomic_long_dec(&nm_gen_inflight);	/* last: module unload waits for this */
 	rcu_read_unlock();
 }
 
 /* Frees a list of recycled frames (process context), dropping their references to c. */
-static void nm_gtx_recycled_free(struct nm_gtx_comp *c, struct llist_node *list)
+static void nm_gen_tx_recycled_free(struct nm_gen_tx_comp *c, struct llist_node *list)
 {
 	struct sk_buff *skb, *next;
 	u32 n = 0;
@@ -110,7 +109,7 @@ static void nm_gtx_recycled_free(struct nm_gtx_comp *c, struct llist_node *list)
 		consume_skb(skb);
 		n++;
 	}
-	nm_gtx_comp_put_many(c, n);
+	nm_gen_tx_comp_put_many(c, n);
 }
 
 /*
@@ -120,7 +119,7 @@ static void nm_gtx_recycled_free(struct nm_gtx_comp *c, struct llist_node *list)
  */
 bool nm_gen_tx_recycle(struct sk_buff *skb)
 {
-	struct nm_gtx_comp *c;
+	struct nm_gen_tx_comp *c;
 
 	if (skb->destructor != nm_gen_tx_destructor)
 		return false;
@@ -131,23 +130,23 @@ bool nm_gen_tx_recycle(struct sk_buff *skb)
 	nm_gen_tx_complete(c);
 	rcu_read_unlock();
 	atomic_long_dec(&nm_gen_inflight);	/* it no longer points into this module's code */
-	llist_add(&skb->ll_node, &c->recycle);	/* full barrier: pairs with nm_gtxr_stop's smp_mb */
+	llist_add(&skb->ll_node, &c->recycle);	/* full barrier: pairs with nm_gen_tx_ring_stop's smp_mb */
 	if (unlikely(!rcu_access_pointer(c->kr)))	/* the ring stopped: nobody else frees it */
-		nm_gtx_recycled_free(c, llist_del_all(&c->recycle));
+		nm_gen_tx_recycled_free(c, llist_del_all(&c->recycle));
 	return true;
 }
 
-static void nm_gtxr_retry(struct timer_list *tm)
+static void nm_gen_tx_ring_retry(struct timer_list *tm)
 {
-	struct nm_gtxr *t = from_timer(t, tm, retry);
+	struct nm_gen_tx_ring *t = from_timer(t, tm, retry);
 
 	nm_kring_wake(t->kr);
 }
 
 /* The ring enters netmap mode (control lock + rtnl). */
-int nm_gtxr_start(struct nm_gna *g, struct nm_gtxr *t, struct nm_kring *kr)
+int nm_gen_tx_ring_start(struct nm_gen_adapter *g, struct nm_gen_tx_ring *t, struct nm_kring *kr)
 {
-	struct nm_gtx_comp *c = nm_os_malloc(sizeof(*c));
+	struct nm_gen_tx_comp *c = nm_os_malloc(sizeof(*c));
 	u32 *fe = nm_os_malloc(sizeof(*fe) * kr->num_slots);
 	struct page **pg = nm_os_malloc(sizeof(*pg) * kr->num_slots);	/* zeroed */
 
@@ -169,24 +168,24 @@ int nm_gtxr_start(struct nm_gna *g, struct nm_gtxr *t, struct nm_kring *kr)
 	t->fifo_w = t->fifo_r = 0;
 	t->pg_cur = t->pg_off = t->pg_refs = 0;
 	t->recycled = NULL;
-	timer_setup(&t->retry, nm_gtxr_retry, 0);
+	timer_setup(&t->retry, nm_gen_tx_ring_retry, 0);
 	return 0;
 }
 
 /* The ring leaves netmap mode.  Frames still in flight keep `comp` alive and only count. */
-void nm_gtxr_stop(struct nm_gna *g, struct nm_gtxr *t)
+void nm_gen_tx_ring_stop(struct nm_gen_adapter *g, struct nm_gen_tx_ring *t)
 {
-	struct nm_gtx_comp *c = t->comp;
+	struct nm_gen_tx_comp *c = t->comp;
 	u32 i;
 
 	del_timer_sync(&t->retry);
 	RCU_INIT_POINTER(c->kr, NULL);	/* the adapter's dtor waits a grace period */
 	smp_mb();	/* kr cleared before recycle is emptied: pairs with nm_gen_tx_recycle */
-	nm_gtx_recycled_free(c, t->recycled);
+	nm_gen_tx_recycled_free(c, t->recycled);
 	t->recycled = NULL;
-	nm_gtx_recycled_free(c, llist_del_all(&c->recycle));
+	nm_gen_tx_recycled_free(c, llist_del_all(&c->recycle));
 	t->comp = NULL;
-	nm_gtx_comp_put(c);
+	nm_gen_tx_comp_put(c);
 	nm_os_free(t->frame_end);
 	t->frame_end = NULL;
 	if (t->page[t->pg_cur])
@@ -209,65 +208,6 @@ void nm_gen_tx_drain_all(void)
 		msleep(10);
 	}
 	synchronize_net();	/* the last destructor has returned */
-}
-
-/* --- packets in the ring --------------------------------------------------------------------- */
-
-enum nm_gen_pkt_state nm_gen_pkt(struct nm_kring *kr, const struct nm_buf_lut *lut, u32 i, u32 head,
-				 struct nm_gen_pkt *pkt)
-{
-	struct netmap_slot *slot = kr->ring->slot;
-	u32 n = 0;
-
-	pkt->len = 0;
-	while (i != head) {
-		u16 flags = READ_ONCE(slot[i].flags);
-		u32 l = READ_ONCE(slot[i].len);
-
-		if (unlikely(l > lut->size)) {	/* an empty fragment (spec §4.6) */
-			kr->bad_slots++;
-			l = 0;
-		}
-		if (n == 0)
-			pkt->flags = flags;
-		pkt->frag[n].idx = READ_ONCE(slot[i].buf_idx);
-		pkt->frag[n].len = l;
-		pkt->len += l;
-		i = nm_next(i, kr->num_slots);
-		n++;
-		if (!(flags & NS_MOREFRAG) || n == NETMAP_MAX_FRAGS) {
-			pkt->end = i;
-			pkt->nfrags = n;
-			return flags & NS_MOREFRAG ? NM_PKT_TOO_LONG : NM_PKT_OK;
-		}
-	}
-	return NM_PKT_INCOMPLETE;	/* held back until the application completes it */
-}
-
-/*
- * Appends l bytes of a netmap buffer to skb.  The block copy writes nm_buf_copy_span(l) bytes,
- * up to 64 past the l appended (even for l = 0): it is used only when the skb's tailroom holds
- * them, which it always does for frames built in a page (see "Frame memory"); host-TX and
- * forwarded skbs are sized exactly and take memcpy when it does not.
- */
-static void nm_gen_copy_to_skb(struct sk_buff *skb, const void *buf, u32 l)
-{
-	void *dst = __skb_put(skb, l);	/* the skb was sized for the packet */
-
-	if (likely(nm_buf_copy_span(l) - l <= skb_tailroom(skb)))
-		nm_buf_copy(dst, buf, l);
-	else
-		memcpy(dst, buf, l);
-}
-
-void nm_gen_pkt_copy(const struct nm_buf_lut *lut, const struct nm_gen_pkt *pkt,
-		     struct sk_buff *skb)
-{
-	u32 k;
-
-	/* out-of-range indices read the scratch buffer (spec §4.6) */
-	for (k = 0; k < pkt->nfrags; k++)
-		nm_gen_copy_to_skb(skb, nm_buf_lut_addr(lut, pkt->frag[k].idx), pkt->frag[k].len);
 }
 
 /* --- NIC TX ring -> driver ------------------------------------------------------------------ */
@@ -294,7 +234,7 @@ void nm_gen_pkt_copy(const struct nm_buf_lut *lut, const struct nm_gen_pkt *pkt,
  * size bytes for a frame's data and skb_shared_info, carved in order out of the ring's pages (see
  * "Frame memory" above).  Each frame holds a reference to its page.
  */
-static void *nm_gen_tx_frag(struct nm_gtxr *t, u32 size)
+static void *nm_gen_tx_frag(struct nm_gen_tx_ring *t, u32 size)
 {
 	struct page **pp = &t->page[t->pg_cur];
 	void *data;
@@ -328,7 +268,7 @@ static void *nm_gen_tx_frag(struct nm_gtxr *t, u32 size)
  * An empty skb for a frame of len bytes, with the device's headroom and 64 bytes of tailroom
  * (nm_gen_copy_to_skb's block copy may write up to 63 past the frame).
  */
-static struct sk_buff *nm_gen_tx_skb(struct nm_gtxr *t, struct net_device *dev, u32 len)
+static struct sk_buff *nm_gen_tx_skb(struct nm_gen_tx_ring *t, struct net_device *dev, u32 len)
 {
 	u32 room = LL_RESERVED_SPACE(dev) + len + max_t(u32, dev->needed_tailroom, 64);
 	u32 size = SKB_DATA_ALIGN(room) + SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
@@ -349,9 +289,9 @@ static struct sk_buff *nm_gen_tx_skb(struct nm_gtxr *t, struct net_device *dev, 
 }
 
 /* hwtail from the completions counted so far. */
-static void nm_gen_tx_reclaim(struct nm_kring *kr, struct nm_gtxr *t)
+static void nm_gen_tx_reclaim(struct nm_kring *kr, struct nm_gen_tx_ring *t)
 {
-	struct nm_gtx_comp *c = t->comp;
+	struct nm_gen_tx_comp *c = t->comp;
 	u32 n = kr->num_slots, done, last = 0;
 	bool moved = false;
 
@@ -375,12 +315,12 @@ static void nm_gen_tx_reclaim(struct nm_kring *kr, struct nm_gtxr *t)
  * taken once per batch rather than per frame: these counters are written by the destructor on
  * whichever CPU frees a frame.
  */
-static void nm_gen_tx_hold(struct nm_gtxr *t, u32 n, u32 freed)
+static void nm_gen_tx_hold(struct nm_gen_tx_ring *t, u32 n, u32 freed)
 {
 	if (n > freed)
 		refcount_add(n - freed, &t->comp->ref);
 	else
-		nm_gtx_comp_put_many(t->comp, freed - n);	/* never the last: the ring holds one */
+		nm_gen_tx_comp_put_many(t->comp, freed - n);	/* never the last: the ring holds one */
 	if (n)
 		atomic_long_add(n, &nm_gen_inflight);
 }
@@ -390,7 +330,7 @@ static void nm_gen_tx_hold(struct nm_gtxr *t, u32 n, u32 freed)
  * which takes its skb straight back from this CPU's cache.  Returns how many it freed (0 or 1);
  * their references to comp are the caller's to drop.  BHs are off.
  */
-static u32 nm_gen_tx_recycle_one(struct nm_gtxr *t)
+static u32 nm_gen_tx_recycle_one(struct nm_gen_tx_ring *t)
 {
 	struct llist_node *n = t->recycled;
 
@@ -409,10 +349,10 @@ static u32 nm_gen_tx_recycle_one(struct nm_gtxr *t)
  * t->batch, each counted in flight with its completion destructor; bad packets are skipped and
  * counted.  *i ends after the last packet looked at.  Returns false when out of memory.
  */
-static bool nm_gen_tx_build(struct nm_gtxr *t, struct nm_kring *kr, const struct nm_buf_lut *lut,
-			    struct net_device *dev, u32 *i, u32 head)
+static bool nm_gen_tx_build(struct nm_gen_tx_ring *t, struct nm_kring *kr,
+			    const struct nm_buf_lut *lut, struct net_device *dev, u32 *i, u32 head)
 {
-	struct nm_gtx_batch *b = &t->batch;
+	struct nm_gen_tx_batch *b = &t->batch;
 	u32 minlen = max_t(u32, dev->hard_header_len, 1);
 	u32 maxlen = dev->mtu + dev->hard_header_len + VLAN_HLEN;
 	struct nm_gen_pkt *pkt = &t->pkt;
@@ -460,7 +400,7 @@ static bool nm_gen_tx_build(struct nm_gtxr *t, struct nm_kring *kr, const struct
 }
 
 /* A built frame that will not be sent after all: no completion will come for it. */
-static void nm_gen_tx_unbuild(struct nm_gtxr *t, struct sk_buff *skb)
+static void nm_gen_tx_unbuild(struct nm_gen_tx_ring *t, struct sk_buff *skb)
 {
 	skb->destructor = NULL;
 	kfree_skb(skb);
@@ -469,7 +409,7 @@ static void nm_gen_tx_unbuild(struct nm_gtxr *t, struct sk_buff *skb)
 }
 
 /* Frame k of the batch is the driver's now (sent, or dropped by it: rc tells). */
-static void nm_gen_tx_taken(struct nm_gtxr *t, struct nm_kring *kr, u32 k, int rc)
+static void nm_gen_tx_taken(struct nm_gen_tx_ring *t, struct nm_kring *kr, u32 k, int rc)
 {
 	t->frame_end[t->fifo_w] = t->batch.end[k];
 	t->fifo_w = nm_next(t->fifo_w, kr->num_slots);
@@ -486,9 +426,10 @@ static void nm_gen_tx_taken(struct nm_gtxr *t, struct nm_kring *kr, u32 k, int r
  * Hands the batch to the driver on queue q (BHs off).  Returns how many frames it took; the
  * others were taken back unsent (the queue is full or stopped: backpressure).
  */
-static u32 nm_gen_tx_send(struct nm_gtxr *t, struct nm_kring *kr, struct net_device *dev, u16 q)
+static u32 nm_gen_tx_send(struct nm_gen_tx_ring *t, struct nm_kring *kr, struct net_device *dev,
+			  u16 q)
 {
-	struct nm_gtx_batch *b = &t->batch;
+	struct nm_gen_tx_batch *b = &t->batch;
 	struct netdev_queue *txq = netdev_get_tx_queue(dev, q);
 	u32 k = 0, taken;
 
@@ -519,7 +460,7 @@ static u32 nm_gen_tx_send(struct nm_gtxr *t, struct nm_kring *kr, struct net_dev
 }
 
 /* The device, under rcu_read_lock; NULL once it is gone, and then the ring is stopped. */
-static struct net_device *nm_gen_tx_dev(struct nm_gna *g, struct nm_kring *kr)
+static struct net_device *nm_gen_tx_dev(struct nm_gen_adapter *g, struct nm_kring *kr)
 {
 	struct net_device *dev = rcu_dereference(g->dev);
 
@@ -528,9 +469,9 @@ static struct net_device *nm_gen_tx_dev(struct nm_gna *g, struct nm_kring *kr)
 	return dev;
 }
 
-static int nm_gen_nic_txsync(struct nm_gna *g, struct nm_kring *kr)
+static int nm_gen_nic_txsync(struct nm_gen_adapter *g, struct nm_kring *kr)
 {
-	struct nm_gtxr *t = &g->txr[kr->ring_id];
+	struct nm_gen_tx_ring *t = &g->txr[kr->ring_id];
 	const struct nm_buf_lut *lut = nm_mem_lut(kr->na->mem);
 	u32 head = kr->rhead, i = kr->hwcur;
 	struct net_device *dev;
@@ -570,26 +511,7 @@ static int nm_gen_nic_txsync(struct nm_gna *g, struct nm_kring *kr)
 
 /* --- host TX ring -> stack ------------------------------------------------------------------- */
 
-struct sk_buff *nm_gen_stack_skb(struct net_device *dev, const struct nm_buf_lut *lut,
-				 const struct nm_gen_pkt *pkt)
-{
-	struct sk_buff *skb = __netdev_alloc_skb_ip_align(dev, pkt->len, GFP_ATOMIC | __GFP_NOWARN);
-
-	if (unlikely(!skb))
-		return NULL;
-	nm_gen_pkt_copy(lut, pkt, skb);
-	if (dev->type == ARPHRD_ETHER) {
-		skb->protocol = eth_type_trans(skb, dev);
-	} else {
-		skb->dev = dev;
-		skb_reset_mac_header(skb);
-		skb->protocol = dev_parse_header_protocol(skb);
-	}
-	skb->priority = NM_PRIO_TO_STACK;	/* our rx handler lets it pass */
-	return skb;
-}
-
-static int nm_gen_host_txsync(struct nm_gna *g, struct nm_kring *kr)
+static int nm_gen_host_txsync(struct nm_gen_adapter *g, struct nm_kring *kr)
 {
 	const struct nm_buf_lut *lut = nm_mem_lut(kr->na->mem);
 	u32 head = kr->rhead, i = kr->hwcur;
@@ -631,7 +553,7 @@ static int nm_gen_host_txsync(struct nm_gna *g, struct nm_kring *kr)
 
 int nm_gen_txsync(struct nm_kring *kr)
 {
-	struct nm_gna *g = nm_gna(kr->na);
+	struct nm_gen_adapter *g = nm_gen_adapter(kr->na);
 
 	if (kr->is_host)
 		return nm_gen_host_txsync(g, kr);
