@@ -11,6 +11,9 @@
 #include <sys/mman.h>
 
 #include "file.h"
+#include "params.h"
+#include "port.h"
+#include "vale.h"
 #include "os_user.h"
 #include "../../include/net/netmap_user.h"
 
@@ -77,6 +80,28 @@ static inline int app_open(struct app *a, const char *name, u32 mode, u32 ringid
 	};
 
 	return app_open_reg(a, name, &reg);
+}
+
+/*
+ * What module init and exit do for the core, in a host test's main: parameters at their defaults,
+ * the global allocator, the switches, the core's port providers.
+ */
+static inline int app_core_init(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	nm_params_reset();
+	if (nm_mem_global_init())
+		return -ENOMEM;
+	nm_vale_init();
+	nm_ports_init();
+	return 0;
+}
+
+static inline void app_core_fini(void)
+{
+	nm_ports_fini();
+	nm_vale_fini();
+	nm_mem_global_fini();
 }
 
 /* A control request through the handler the decoder would call (no user memory involved). */

@@ -270,10 +270,7 @@ int main(void)
 {
 	long base;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	nm_params_reset();
-	ok(nm_mem_global_init() == 0, "global allocator created");
-	nm_ports_init();
+	ok(app_core_init() == 0, "core initialised (global region, switches, port providers)");
 	base = nm_os_live_objects();
 	test_pipe_basic();
 	ok(nm_os_live_objects() == base, "pipe: everything freed after both ends close");
@@ -282,7 +279,6 @@ int main(void)
 	test_null_and_extra();
 	test_poll();
 	ok(nm_os_live_objects() == base, "no object leaked by any test");
-	nm_ports_fini();
-	nm_mem_global_fini();
+	app_core_fini();
 	return t_exit();
 }

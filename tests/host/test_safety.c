@@ -263,11 +263,7 @@ int main(void)
 {
 	long base;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	nm_params_reset();
-	ok(nm_mem_global_init() == 0, "global allocator created");
-	nm_vale_init();
-	nm_ports_init();
+	ok(app_core_init() == 0, "core initialised (global region, switches, port providers)");
 	base = nm_os_live_objects();
 	test_pipe_create_failure();
 	test_pipe_implicit_size();
@@ -276,8 +272,6 @@ int main(void)
 	test_buf_copy_span();
 	test_extra_bufs_cap();
 	ok(nm_os_live_objects() == base, "no object leaked by any test");
-	nm_ports_fini();
-	nm_vale_fini();
-	nm_mem_global_fini();
+	app_core_fini();
 	return t_exit();
 }

@@ -498,11 +498,7 @@ int main(void)
 {
 	long base;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	nm_params_reset();
-	nm_mem_global_init();
-	nm_vale_init();
-	nm_ports_init();
+	ok(app_core_init() == 0, "core initialised (global region, switches, port providers)");
 	base = nm_os_live_objects();
 	test_learning();
 	test_two_port_rings();
@@ -513,8 +509,6 @@ int main(void)
 	test_persistent();
 	test_pipe_parents();
 	ok(nm_os_live_objects() == base, "no object leaked (switches, ports, regions)");
-	nm_ports_fini();
-	nm_vale_fini();
-	nm_mem_global_fini();
+	app_core_fini();
 	return t_exit();
 }

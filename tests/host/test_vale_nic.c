@@ -165,11 +165,7 @@ int main(void)
 {
 	long base;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	nm_params_reset();
-	ok(nm_mem_global_init() == 0, "global allocator created");
-	nm_vale_init();
-	nm_ports_init();
+	ok(app_core_init() == 0, "core initialised (global region, switches, port providers)");
 	fake_dev_add("fd0", 2, 256);
 	base = nm_os_live_objects();
 	test_attach_rules();
@@ -181,8 +177,6 @@ int main(void)
 	test_device_stops();
 	ok(nm_os_live_objects() == base, "no object leaked by any test");
 	fake_dev_remove();
-	nm_ports_fini();
-	nm_vale_fini();
-	nm_mem_global_fini();
+	app_core_fini();
 	return t_exit();
 }
