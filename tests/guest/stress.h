@@ -150,6 +150,9 @@ static __attribute__((unused)) void st_pktgen(struct st_peer *p, const char *nam
 	if (p->pid == 0) {
 		int fd = open(p->out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
+		/* nice 19, as lib/stress.sh's pg(): the test itself must not wait for a CPU */
+		if (nice(19) == -1)
+			perror("nice");
 		dup2(fd, 1);
 		dup2(fd, 2);
 		execv(PKTGEN, argv);

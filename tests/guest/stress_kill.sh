@@ -48,12 +48,12 @@ kill_loop() {
 			victims="$victims $pg_pid"
 		fi
 		if [ $((i % 2)) = 0 ]; then
-			usleep $((1000 * $(rnd 300)))
+			usleep $((1000 * (RANDOM % 300)))
 		else
 			watch=$name-rx
 			[ $mode = sender ] && watch=$name-tx
 			flowing $watch || { stuck=$((stuck + 1)); shown $watch; }
-			usleep $((1000 * $(rnd 50)))
+			usleep $((1000 * (RANDOM % 50)))
 		fi
 		kill9 $victims
 		kills=$((kills + 1))

@@ -51,9 +51,9 @@ while [ $i -lt $N ]; do
 	p4=$pg_pid
 	if [ $((i % 2)) = 1 ]; then
 		for f in rx hrx; do flowing $f || { stuck=$((stuck + 1)); shown $f; }; done
-		usleep $((1000 * $(rnd 100)))
+		usleep $((1000 * (RANDOM % 100)))
 	else
-		usleep $((1000 * $(rnd 500)))
+		usleep $((1000 * (RANDOM % 500)))
 	fi
 	victim=sr$((i % 2))
 	$IP link del $victim || errs=$((errs + 1))
@@ -123,7 +123,7 @@ while [ $i -lt $((2 * N)) ]; do
 	else
 		pg race -i netmap:srq0 -f tx
 		p1=$pg_pid
-		usleep $((1000 * $(rnd 60)))
+		usleep $((1000 * (RANDOM % 60)))
 		vale-ctl -r srq0 2>/dev/null &
 		d=$!
 	fi
