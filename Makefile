@@ -162,7 +162,8 @@ bench-smoke: vm-image
 # --- end of the benchmark block ---
 
 # --- static programs for the guest ---
-guest-progs: $(GUEST_C_TESTS) $(GUEST_SH_TESTS) $(B)/guest/tests/lib/net.sh \
+guest-progs: $(GUEST_C_TESTS) $(GUEST_SH_TESTS) \
+	     $(patsubst tests/guest/lib/%,$(B)/guest/tests/lib/%,$(wildcard tests/guest/lib/*.sh)) \
 	     $(addprefix $(B)/guest/tools/,$(TOOLS))
 
 $(B)/guest/tests/guest/%: tests/guest/%.c tests/t.h $(wildcard tests/guest/*.h include/net/*.h) | deps
