@@ -2,6 +2,8 @@
 #
 #   make            netmap.ko, libnetmap, tools, and the static guest programs
 #   make check      host tests (ASan/UBSan), then the guest suite in QEMU; ends with `N passed, N failed`
+#   make check-debug  the guest suite on a debug kernel (KASAN, lockdep, UBSAN, kmemleak, ...) built
+#                   once from Debian's linux-source into build/debug-kernel/ (tests/check-debug)
 #   make demo       boots a guest and shows netmap at work
 #   make install    installs on a real Linux machine (set KDIR to its kernel's build tree)
 #
@@ -35,7 +37,7 @@ FUZZ_SECONDS ?= 10
 GUEST_C_TESTS := $(patsubst tests/guest/%.c,$(B)/guest/tests/guest/%,$(wildcard tests/guest/*.c))
 GUEST_SH_TESTS := $(patsubst tests/guest/%.sh,$(B)/guest/tests/guest/%,$(wildcard tests/guest/*.sh))
 
-.PHONY: all deps module userspace host-tests fuzzers fuzz-smoke guest-progs test-kmods vm-image check demo install clean
+.PHONY: all deps module userspace host-tests fuzzers fuzz-smoke guest-progs test-kmods vm-image check check-debug demo install clean
 
 all: module userspace guest-progs
 
@@ -194,6 +196,11 @@ vm-image: module test-kmods guest-progs
 
 check: all vm-image
 	@tests/check
+
+# Builds its own netmap.ko and image under build/debug-kernel/ (netmap.ko and build/vm/ stay
+# those of `make check`); only the static guest programs are shared.
+check-debug: guest-progs
+	@tests/check-debug
 
 demo: all vm-image
 	@tests/demo
