@@ -375,14 +375,16 @@ static struct nm_pipe_parent *nm_pipe_parent_implicit(const char *name,
 	u32 slots = NM_PIPE_DEFAULT_SLOTS;
 	int d;
 
-	for (d = 0; d < NM_DIRS; d++)
-		if (nm_geom(req->slots[d], 0, NM_PIPE_MAX_SLOTS) > slots)
-			slots = nm_geom(req->slots[d], 0, NM_PIPE_MAX_SLOTS);
-	mreq.tx_slots = mreq.rx_slots = slots;
-
 	/* The spec's implicit parent is a Linux interface: its name rules apply. */
 	if (strncmp(name, "vale", 4) == 0 || strlen(name) >= 16)
 		return ERR_PTR(-ENXIO);
+	for (d = 0; d < NM_DIRS; d++) {
+		u32 want = nm_geom(req->slots[d], 0, NM_PIPE_MAX_SLOTS);
+
+		if (want > slots)
+			slots = want;
+	}
+	mreq.tx_slots = mreq.rx_slots = slots;
 	mem = nm_mem_private_new(&mreq);
 	if (IS_ERR(mem))
 		return ERR_CAST(mem);

@@ -223,6 +223,20 @@ static bool nm_vale_wire_unbind(struct nm_vale_wire *w, struct nm_adapter *hw, i
 	return wait;
 }
 
+/*
+ * Unbinds the wire (as nm_vale_wire_unbind) and frees its links, after waiting for any wake-up
+ * that may still be walking them: the attachment has a notify hook, so one can be running even
+ * before the wire is live.  `wait` adds a detach the caller made itself.
+ */
+static void nm_vale_wire_release(struct nm_vale_wire *w, struct nm_adapter *hw, int upto_dir,
+				 u32 upto, bool wait)
+{
+	if (nm_vale_wire_unbind(w, hw, upto_dir, upto) || wait)
+		nm_os_wait_data_path();
+	nm_os_free(w->links);
+	w->links = NULL;
+}
+
 /* The port's side of device ring i of direction d: an RX ring to swap with, or scratch space. */
 static int nm_vale_wire_bind_port(struct nm_vale_wire *w, struct nm_ring_user *u, enum nm_dir d,
 				  u32 i)
@@ -241,6 +255,7 @@ static int nm_vale_wire_bind_port(struct nm_vale_wire *w, struct nm_ring_user *u
  */
 static int nm_vale_wire_bind(struct nm_vale_wire *w, struct nm_adapter *hw, struct nm_ring_user *u)
 {
+	bool wait = false;
 	int d, err;
 	u32 i;
 
@@ -257,7 +272,7 @@ static int nm_vale_wire_bind(struct nm_vale_wire *w, struct nm_adapter *hw, stru
 				goto unbind;
 			err = nm_vale_wire_bind_port(w, u, d, i);
 			if (err) {
-				nm_kring_detach(hk, nm_vale_hw_link(w, d, i));
+				wait = nm_kring_detach(hk, nm_vale_hw_link(w, d, i));
 				goto unbind;
 			}
 		}
@@ -265,9 +280,7 @@ static int nm_vale_wire_bind(struct nm_vale_wire *w, struct nm_adapter *hw, stru
 	return 0;
 
 unbind:
-	nm_vale_wire_unbind(w, hw, d, i);	/* no wake-up can reach them yet: not live */
-	nm_os_free(w->links);
-	w->links = NULL;
+	nm_vale_wire_release(w, hw, d, i, wait);
 	return err;
 }
 
@@ -317,10 +330,7 @@ static void nm_vale_wire_destroy(struct nm_vale_wire *w, struct nm_adapter *hw)
 {
 	if (!w->vp)
 		return;
-	if (nm_vale_wire_unbind(w, hw, NM_DIRS, 0))
-		nm_os_wait_data_path();	/* a wake-up may still be reading the links */
-	nm_os_free(w->links);
-	w->links = NULL;
+	nm_vale_wire_release(w, hw, NM_DIRS, 0, false);
 	nm_adapter_put(w->vp->na);
 	w->vp = NULL;
 }
