@@ -276,19 +276,24 @@ static int ctrl_walk_options(struct ctrl_request *cr, bool *write_back_opts)
 	return 0;
 }
 
-/* A REGISTER that can no longer fail (see struct nm_ctrl_ops). */
-void nm_ctrl_register_commit(void *owner, const struct nm_ctrl_ops *ops)
+/*
+ * The end of a REGISTER whose handler succeeded (see struct nm_ctrl_ops), once everything that
+ * could still fail, the write-back to user memory included, is done: commit it, or undo it when
+ * the request failed after all.
+ */
+void nm_ctrl_register_finish(void *owner, const struct nm_ctrl_ops *ops, int err)
 {
-	if (ops->register_commit)	/* NULL only in ops that cannot register anyway */
-		ops->register_commit(owner);
+	void (*fn)(void *owner) = err ? ops->register_undo : ops->register_commit;
+
+	if (fn)		/* NULL only in ops that cannot register anyway */
+		fn(owner);
 }
 
 /*
- * §5.5 rule 6 for REGISTER, which then commits or is undone; for the others, leftover options are
- * only worth a log line.
+ * §5.5 rule 6: a REGISTER with leftover options fails (the caller undoes it); for the others,
+ * leftover options are only worth a log line.
  */
-static int ctrl_check_leftover_options(void *owner, struct nm_ctrl_req *req,
-				       const struct nm_ctrl_ops *ops)
+static int ctrl_check_leftover_options(struct nm_ctrl_req *req)
 {
 	bool is_register = req->hdr.nr_reqtype == NETMAP_REQ_REGISTER;
 	unsigned int i, leftovers = 0;
@@ -304,19 +309,15 @@ static int ctrl_check_leftover_options(void *owner, struct nm_ctrl_req *req,
 				      ctrl_opt_name(opt->nro_reqtype), opt->nro_reqtype,
 				      is_register ? "; registration undone" : " and was ignored");
 	}
-	if (!is_register)
-		return 0;
-	if (leftovers == 0) {
-		nm_ctrl_register_commit(owner, ops);
-		return 0;
-	}
-	if (ops->register_undo)		/* NULL only in ops that cannot register anyway */
-		ops->register_undo(owner);
-	return -EOPNOTSUPP;
+	return is_register && leftovers ? -EOPNOTSUPP : 0;
 }
 
-/* §5.5 rules 5 and 6. */
-static int ctrl_dispatch(void *owner, struct nm_ctrl_req *req, const struct nm_ctrl_ops *ops)
+/*
+ * §5.5 rules 5 and 6.  *staged is set when a REGISTER handler succeeded: its binding is then
+ * committed or undone by nm_ctrl_register_finish, after the write-back.
+ */
+static int ctrl_dispatch(void *owner, struct nm_ctrl_req *req, const struct nm_ctrl_ops *ops,
+			 bool *staged)
 {
 	u16 type = req->hdr.nr_reqtype;
 	int err;
@@ -333,7 +334,8 @@ static int ctrl_dispatch(void *owner, struct nm_ctrl_req *req, const struct nm_c
 	err = ops->handler[type](owner, req);
 	if (err)
 		return err;
-	return ctrl_check_leftover_options(owner, req, ops);
+	*staged = type == NETMAP_REQ_REGISTER;
+	return ctrl_check_leftover_options(req);
 }
 
 /*
@@ -363,9 +365,10 @@ static int ctrl_copy_back(const struct nm_ctrl_req *req, u64 ubody, int err, boo
 /*
  * Everything between the header checks and the header write-back: copy in, dispatch, copy back.
  * `hdr` is the user's header as copied in; on return its nr_name holds what the handler left in
- * the request (VALE_LIST writes a port name there).
+ * the request (VALE_LIST writes a port name there).  *staged: see ctrl_dispatch.
  */
-static int ctrl_run(void *owner, struct nmreq_header *hdr, const struct nm_ctrl_ops *ops)
+static int ctrl_run(void *owner, struct nmreq_header *hdr, const struct nm_ctrl_ops *ops,
+		    bool *staged)
 {
 	struct ctrl_request *cr;
 	bool write_back_opts = true;
@@ -382,7 +385,7 @@ static int ctrl_run(void *owner, struct nmreq_header *hdr, const struct nm_ctrl_
 	if (!err)
 		err = ctrl_walk_options(cr, &write_back_opts);
 	if (!err)
-		err = ctrl_dispatch(owner, &cr->req, ops);
+		err = ctrl_dispatch(owner, &cr->req, ops, staged);
 	err = ctrl_copy_back(&cr->req, hdr->nr_body, err, write_back_opts);
 	memcpy(hdr->nr_name, cr->req.hdr.nr_name, sizeof(hdr->nr_name));
 	nm_os_free(cr);
@@ -392,6 +395,7 @@ static int ctrl_run(void *owner, struct nmreq_header *hdr, const struct nm_ctrl_
 int nm_ctrl_ioctl(void *owner, u64 uhdr, const struct nm_ctrl_ops *ops)
 {
 	struct nmreq_header hdr;
+	bool staged = false;
 	int err;
 
 	if (!uhdr)
@@ -402,11 +406,14 @@ int nm_ctrl_ioctl(void *owner, u64 uhdr, const struct nm_ctrl_ops *ops)
 
 	err = ctrl_check_header(&hdr);
 	if (!err)
-		err = ctrl_run(owner, &hdr, ops);
+		err = ctrl_run(owner, &hdr, ops, &staged);
 
 	/* §2.3: the header goes back even on failure; only nr_name can differ from the input. */
 	hdr.nr_name[sizeof(hdr.nr_name) - 1] = '\0';
 	if (nm_os_copy_to_user(uhdr, &hdr, sizeof(hdr)))
 		err = -EFAULT;
+	/* Last: a REGISTER that failed anywhere, even writing back, leaves the fd unbound. */
+	if (staged)
+		nm_ctrl_register_finish(owner, ops, err);
 	return err;
 }

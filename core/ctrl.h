@@ -50,9 +50,10 @@ struct nm_ctrl_ops {
 	 * REGISTER is two-phase, because its handler succeeds before the decoder knows whether the
 	 * request as a whole does (spec §5.5 rule 6: an option left unconsumed undoes it).  After a
 	 * successful REGISTER handler the decoder calls exactly one of these, with the same owner:
-	 * register_commit once nothing can fail any more (this is where the owner may publish the
-	 * binding to code that takes no lock), or register_undo.  Rule: nothing a request builds is
-	 * published to lock-free readers before its commit.
+	 * register_commit once nothing can fail any more, the write-back to user memory included
+	 * (this is where the owner may publish the binding to code that takes no lock), or
+	 * register_undo when the request fails after all (a leftover option, a fault writing back).
+	 * Rule: nothing a request builds is published to lock-free readers before its commit.
 	 */
 	void (*register_commit)(void *owner);
 	void (*register_undo)(void *owner);
@@ -65,8 +66,11 @@ struct nm_ctrl_ops {
  */
 int nm_ctrl_ioctl(void *owner, u64 uhdr, const struct nm_ctrl_ops *ops);
 
-/* Calls ops->register_commit: for decoders (the legacy one) that run a REGISTER handler. */
-void nm_ctrl_register_commit(void *owner, const struct nm_ctrl_ops *ops);
+/*
+ * Ends a REGISTER whose handler succeeded, after the write-back: ops->register_commit when err is
+ * 0, else ops->register_undo.  For both decoders (this one and the legacy one).
+ */
+void nm_ctrl_register_finish(void *owner, const struct nm_ctrl_ops *ops, int err);
 
 /*
  * NIOCREGIF / NIOCGINFO: translate the 60-byte struct nmreq at user address unmreq into a request,

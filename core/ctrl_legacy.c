@@ -304,9 +304,12 @@ static void legacy_reply(const struct legacy_request *lr, struct nmreq *nmr)
 	}
 }
 
-/* Translates, runs and translates back; `nmr` is the kernel copy the caller writes back. */
+/*
+ * Translates, runs and translates back; `nmr` is the kernel copy the caller writes back.
+ * *staged is set when a REGISTER handler succeeded (nm_ctrl_register_finish ends it).
+ */
 static int legacy_run(void *owner, unsigned int cmd, struct nmreq *nmr,
-		      const struct nm_ctrl_ops *ops)
+		      const struct nm_ctrl_ops *ops, bool *staged)
 {
 	struct legacy_request *lr;
 	nm_ctrl_handler handler;
@@ -330,8 +333,7 @@ static int legacy_run(void *owner, unsigned int cmd, struct nmreq *nmr,
 		goto free_request;
 	}
 	err = handler(owner, &lr->req);
-	if (!err && type == NETMAP_REQ_REGISTER)
-		nm_ctrl_register_commit(owner, ops);	/* no options: nothing left to fail */
+	*staged = !err && type == NETMAP_REQ_REGISTER;
 	if (!err)
 		legacy_reply(lr, nmr);
 free_request:
@@ -342,6 +344,7 @@ free_request:
 int nm_ctrl_legacy_ioctl(void *owner, unsigned int cmd, u64 unmreq, const struct nm_ctrl_ops *ops)
 {
 	struct nmreq nmr;
+	bool staged = false;
 	int err;
 
 	if (cmd != NIOCREGIF && cmd != NIOCGINFO)
@@ -358,11 +361,13 @@ int nm_ctrl_legacy_ioctl(void *owner, unsigned int cmd, u64 unmreq, const struct
 				      NETMAP_API);
 		err = -EINVAL;
 	} else {
-		err = legacy_run(owner, cmd, &nmr, ops);
+		err = legacy_run(owner, cmd, &nmr, ops, &staged);
 	}
 
 	/* §2.3: the whole struct goes back even on failure. */
 	if (nm_os_copy_to_user(unmreq, &nmr, sizeof(nmr)))
 		err = -EFAULT;
+	if (staged)	/* last: a fault writing back undoes the REGISTER */
+		nm_ctrl_register_finish(owner, ops, err);
 	return err;
 }

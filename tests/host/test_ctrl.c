@@ -411,6 +411,16 @@ static void test_copy_back_fault(void)
 	ok(ctrl(&h) == -EFAULT && seen.calls == 1,
 	   "a body or option that cannot be written back gives EFAULT");
 	munmap(info, pg);
+
+	/* A REGISTER is finished only after the write-back: a fault there undoes it. */
+	reset_fake();
+	cfg.fill_reply = true;
+	info = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	hdr_init(&h, NETMAP_REQ_REGISTER, info, NULL);
+	mprotect(info, pg, PROT_READ);
+	ok(ctrl(&h) == -EFAULT && seen.calls == 1 && undo_calls == 1 && commit_calls == 0,
+	   "a REGISTER whose reply cannot be written back: EFAULT, undone, never committed");
+	munmap(info, pg);
 }
 
 static void test_register_leftovers(void)

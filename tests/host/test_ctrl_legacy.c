@@ -173,6 +173,21 @@ static void test_legacy_register_reply(void)
 	ok(legacy(NIOCREGIF, &r) == -EBUSY && !memcmp(&r, &before, sizeof(r)),
 	   "legacy REGISTER failure: nothing written back, the errno is the handler's");
 	ok(commit_calls == 0, "legacy REGISTER failure: not committed");
+
+	/* The struct is read, the handler succeeds, the write-back faults: undone, EFAULT. */
+	reset_fake();
+	{
+		long pg = sysconf(_SC_PAGESIZE);
+		struct nmreq *ro = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		nmreq_init(ro, "eth0", 0);
+		mprotect(ro, pg, PROT_READ);
+		ok(legacy(NIOCREGIF, ro) == -EFAULT && seen.calls == 1 && undo_calls == 1 &&
+		   commit_calls == 0,
+		   "legacy REGISTER whose struct cannot be written back: EFAULT, undone");
+		munmap(ro, pg);
+	}
 }
 
 static void test_legacy_info(void)

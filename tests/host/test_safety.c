@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "file.h"
 #include "kring.h"
@@ -177,6 +178,36 @@ static void test_register_undo_race(void)
 	ok(nm_os_live_objects() == base, "undone registrations leave nothing behind");
 }
 
+/*
+ * A REGISTER whose reply cannot be written back (the body is in a read-only page) fails with
+ * EFAULT, and the fd is left unbound: the binding is committed only after the write-back.
+ */
+static void test_register_copy_back_fault(void)
+{
+	long pg = sysconf(_SC_PAGESIZE), base = nm_os_live_objects();
+	struct nmreq_register *reg = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct nmreq_header hdr = {
+		.nr_version = NETMAP_API,
+		.nr_reqtype = NETMAP_REQ_REGISTER,
+		.nr_body = UPTR(reg),
+	};
+	struct nm_file *nf = nm_file_new();
+	int err;
+
+	strscpy(hdr.nr_name, "ro{1", sizeof(hdr.nr_name));
+	reg->nr_mode = NR_REG_ALL_NIC;
+	mprotect(reg, pg, PROT_READ);
+	nm_os_ctrl_lock();
+	err = nm_ctrl_ioctl(nf, UPTR(&hdr), &nm_requests);
+	nm_os_ctrl_unlock();
+	ok(err == -EFAULT && nm_file_sync(nf, NM_TX) == -ENXIO && nm_file_mem(nf) == NULL,
+	   "REGISTER with a read-only body: EFAULT, and the fd is not bound (%d)", err);
+	nm_file_release(nf);
+	munmap(reg, pg);
+	ok(nm_os_live_objects() == base, "and nothing is left of it");
+}
+
 /* --- the block copy's extent --------------------------------------------------------------- */
 
 /*
@@ -269,6 +300,7 @@ int main(void)
 	test_pipe_implicit_size();
 	test_pipe_nested_names();
 	test_register_undo_race();
+	test_register_copy_back_fault();
 	test_buf_copy_span();
 	test_extra_bufs_cap();
 	ok(nm_os_live_objects() == base, "no object leaked by any test");
