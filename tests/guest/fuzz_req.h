@@ -42,16 +42,16 @@ static const char fz_garbage_chars[] = "abcdefghijklmnopqrstuvwxyz0123456789{}:^
 
 /*
  * Known module bugs the fuzzer found, tolerated so that the test stays green until they are
- * fixed.  Set one to 0 to see the bug again (the reproducers are in the commit that added them).
+ * fixed.  Set one to 0 to see the bug again.
  *
  * FZ_ALLOW_BUG_HDR_SET_PIPE_ENODEV: PORT_HDR_SET on a pipe of an existing VALE port that does
- * not exist ("vale0:a0}1") fails with ENODEV; spec §5.9 says ENXIO for every name that is not a
- * port on a switch.
+ * not exist fails with ENODEV; spec §5.9 says ENXIO for every name that is not a port on a
+ * switch.  Reproduce: REGISTER "vale0:a0" on one fd, PORT_HDR_SET "vale0:a0}1" on another.
  *
- * FZ_ALLOW_BUG_REGISTER_EFAULT_BOUND: a REGISTER whose reply cannot be written back (body or
- * header in read-only memory) fails with EFAULT but leaves the fd bound; spec §5.6 says a failed
- * REGISTER undoes everything.  When tolerated, such a REGISTER leaves the slot's state unknown
- * instead of being checked.
+ * FZ_ALLOW_BUG_REGISTER_EFAULT_BOUND: a REGISTER whose reply cannot be written back fails with
+ * EFAULT but leaves the fd bound (a TXSYNC then returns 0, not ENXIO); spec §5.6 says a failed
+ * REGISTER undoes everything.  Reproduce: REGISTER "ro{1" with nr_body in a PROT_READ page.
+ * While tolerated, such a REGISTER leaves the slot's state unknown instead of being checked.
  */
 #define FZ_ALLOW_BUG_HDR_SET_PIPE_ENODEV	1
 #define FZ_ALLOW_BUG_REGISTER_EFAULT_BOUND	1
@@ -81,8 +81,8 @@ static const int fz_errs_ctrl[16][12] = {
 	[NETMAP_REQ_VALE_POLLING_DISABLE] = { FZ_E_COMMON, ENXIO, EOPNOTSUPP, 0 },
 	[NETMAP_REQ_POOLS_INFO_GET] = { FZ_E_COMMON, FZ_E_LOOKUP, 0 },
 	[NETMAP_REQ_SYNC_KLOOP_START] = { FZ_E_COMMON, ENXIO, EBUSY, EOPNOTSUPP, 0 },
-	[NETMAP_REQ_SYNC_KLOOP_STOP] = { FZ_E_COMMON, ENXIO, EOPNOTSUPP, 0 },
-	[NETMAP_REQ_CSB_ENABLE] = { FZ_E_COMMON, ENXIO, EBUSY, EOPNOTSUPP, 0 },
+	[NETMAP_REQ_SYNC_KLOOP_STOP] = { FZ_E_COMMON, EOPNOTSUPP, 0 },
+	[NETMAP_REQ_CSB_ENABLE] = { FZ_E_COMMON, EBUSY, EOPNOTSUPP, 0 },
 };
 /* The legacy ioctls run the translated request (§5.12): the union of what those may give. */
 static const int fz_errs_legacy[] = { EINVAL, EFAULT, ENOMEM, ENXIO, EBUSY, EOPNOTSUPP, EIO,
@@ -594,6 +594,20 @@ static void fz_check_copyback(struct fz_ctx *c, const struct nmreq_header *sent,
 				     (unsigned long long)chk->o[i]->nro_next);
 }
 
+/* Appendix A.3: mode, ring id and flags come back as sent (a zero-copy monitor adds both). */
+static void fz_check_reg_reply(struct fz_ctx *c, const struct nmreq_register *sent,
+			       const struct nmreq_register *back)
+{
+	uint64_t flags = sent->nr_flags;
+
+	if (flags & NR_ZCOPY_MON)
+		flags |= NR_MONITOR_TX | NR_MONITOR_RX;
+	if (back->nr_mode != sent->nr_mode || back->nr_ringid != sent->nr_ringid ||
+	    back->nr_flags != flags)
+		fz_violation(c, "REGISTER replied mode %u ringid %#x flags %#llx", back->nr_mode,
+			     back->nr_ringid, (unsigned long long)back->nr_flags);
+}
+
 /* NIOCCTRL: a random request on the slot's fd. */
 static void fz_op_ctrl(struct fz_ctx *c, struct fz_slot *s)
 {
@@ -635,9 +649,12 @@ static void fz_op_ctrl(struct fz_ctx *c, struct fz_slot *s)
 		fz_check_copyback(c, &h, (struct nmreq_header *)(uintptr_t)uhdr, &chk);
 	if (t == NETMAP_REQ_REGISTER) {
 		int ro = hw == AT_RO || (bsize && bw == AT_RO);
+		const struct nmreq_register *reply = (struct nmreq_register *)(uintptr_t)h.nr_body;
 
-		fz_after_register(c, s, err, FZ_ALLOW_BUG_REGISTER_EFAULT_BOUND ? !ro : 1,
-				  (struct nmreq_register *)(uintptr_t)h.nr_body, h.nr_name);
+		if (!err)
+			fz_check_reg_reply(c, &b.reg, reply);
+		fz_after_register(c, s, err, FZ_ALLOW_BUG_REGISTER_EFAULT_BOUND ? !ro : 1, reply,
+				  h.nr_name);
 	}
 }
 
@@ -681,6 +698,11 @@ static void fz_op_legacy(struct fz_ctx *c, struct fz_slot *s)
 	fz_pre(c);
 	ret = ioctl(s->fd, cmd, uq);
 	err = FZ_CHECK(c, "", ret, fz_errs_legacy);
+	/* §5.12: nr_ringid and nr_flags are never written back; nr_name[15] is forced to 0. */
+	if ((where == AT_OK || where == AT_ODD) &&
+	    (uq->nr_ringid != q.nr_ringid || uq->nr_flags != q.nr_flags || uq->nr_name[15]))
+		fz_violation(c, "the legacy request came back with ringid %#x flags %#x",
+			     uq->nr_ringid, uq->nr_flags);
 	if (cmd == NIOCREGIF && sub == 0) {
 		struct nmreq_register reply = { 0 };
 		int plain = where != AT_RO || !FZ_ALLOW_BUG_REGISTER_EFAULT_BOUND;
