@@ -290,6 +290,9 @@ static const char *const fz_netdev_cmds[] = {
 	"link set fzp0 down", "link del fzp0",
 	"link del veth0; /sbin/ip link add veth0 type veth peer name veth1; "
 	"/sbin/ip link set veth0 up; /sbin/ip link set veth1 up",
+	"link set veth2 down", "link set veth2 up",
+	"link del veth2; /sbin/ip link add veth2 type veth peer name veth3; "
+	"/sbin/ip link set veth2 up; /sbin/ip link set veth3 up",
 };
 
 static void fz_op_netdev(struct fz_ctx *c)

@@ -20,11 +20,14 @@ static const char *const fz_port_names[] = {
 	"fz{0", "fz{1", "fz{2", "fz{3", "fz}0", "fz}1", "fz}2", "fz}3",
 	"vale0:a0", "vale0:a1", "vale0:a2", "vale0:a3", "vale1:b0", "vale1:b1", "vale1:b2", "vale1:b3",
 	"veth0", "veth1", "veth0", "veth1", "fzp0", "fzp1", "fzp0{1", "fzp1}1",
-	"vale0:a0{1", "vale0:a0}1", "veth0{2", "veth1}2", "vale0:veth0", "vale1:fzp0",
+	"vale0:a0{1", "vale0:a0}1", "veth0{2", "veth1}2", "vale0:veth0", "vale1:fzp0", "veth2", "veth3",
+	"vale0:veth2",
 };
+/* veth2/veth3 are mostly left to the switches: veth0/veth1 are usually open, so EBUSY. */
 static const char *const fz_attach_names[] = {
 	"vale0:veth0", "vale0:veth1", "vale1:veth0", "vale1:veth1", "vale0:fzp0", "vale0:fzp1",
 	"vale1:fzp0", "vale1:fzp1", "vale0:a0", "vale0:nosuchif", "veth0", "vale0:veth0^",
+	"vale0:veth2", "vale0:veth2", "vale1:veth3", "vale1:veth3", "vale0:veth3", "vale1:veth2",
 };
 /* Every interface NEWIF can create; the cleanup deletes these.  The others must be refused. */
 #define FZ_NEWIF_NAMES "fzp0", "fzp1"
@@ -368,10 +371,12 @@ static uint64_t fz_gen_long_chain(struct fz_ctx *c, char *area)
 }
 
 /*
- * Builds a chain in `area` (3 KiB) and returns the pointer for nr_options, 0 for none.  The end
- * of the chain: 0, a loop back, a bad pointer, or an option straddling the guard page.
+ * With probability pct, builds a chain in `area` (3 KiB) and returns the pointer for nr_options,
+ * else 0.  The end of the chain: 0, a loop back, a bad pointer, or an option straddling the guard
+ * page.
  */
-static uint64_t fz_gen_options(struct fz_ctx *c, char *area, struct fz_opt_check *chk)
+static uint64_t fz_gen_options(struct fz_ctx *c, char *area, struct fz_opt_check *chk,
+			       unsigned int pct)
 {
 	struct fz_rng *r = &c->r;
 	struct nmreq_option *o[6];
@@ -379,7 +384,7 @@ static uint64_t fz_gen_options(struct fz_ctx *c, char *area, struct fz_opt_check
 	size_t ofs = 0;
 
 	chk->n = 0;
-	if (!fz_pct(r, 35))
+	if (!fz_pct(r, pct))
 		return 0;
 	fz_desc(c, " opts=[");
 	if (fz_pct(r, 4))
@@ -638,7 +643,8 @@ static void fz_op_ctrl(struct fz_ctx *c, struct fz_slot *s)
 		fz_desc(c, " body!");
 	}
 	h.nr_body = bsize ? fz_place(c, bw, c->scratch + FZ_PAGE + 512, &b, bsize, 512) : 0;
-	h.nr_options = fz_gen_options(c, c->scratch, &chk);
+	/* Other requests ignore options: most of them get none, so that they get somewhere. */
+	h.nr_options = fz_gen_options(c, c->scratch, &chk, t == NETMAP_REQ_REGISTER ? 35 : 20);
 	uhdr = fz_place(c, hw, c->scratch + FZ_PAGE, &h, sizeof(h), 0);
 	if (hw != AT_OK || (bsize && bw != AT_OK))
 		fz_desc(c, " hdr@%s body@%s", fz_where_names[hw], fz_where_names[bw]);

@@ -443,13 +443,16 @@ static int fz_sh_cmd(const char *cmd)
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
+/* veth0/veth1 for ports, veth2/veth3 mostly for switches. */
 static int fz_setup_veth(void)
 {
 	fz_sh_cmd("modprobe veth 2>/dev/null; "
 		  "echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6 2>/dev/null; "
-		  "/sbin/ip link del veth0 >/dev/null 2>&1");
+		  "/sbin/ip link del veth0 >/dev/null 2>&1; /sbin/ip link del veth2 >/dev/null 2>&1");
 	return fz_sh_cmd("/sbin/ip link add veth0 type veth peer name veth1 && "
-			 "/sbin/ip link set veth0 up && /sbin/ip link set veth1 up");
+			 "/sbin/ip link set veth0 up && /sbin/ip link set veth1 up && "
+			 "/sbin/ip link add veth2 type veth peer name veth3 && "
+			 "/sbin/ip link set veth2 up && /sbin/ip link set veth3 up");
 }
 
 /* A NIOCCTRL the cleanup needs; returns 0 or errno. */
@@ -465,7 +468,8 @@ static int fz_ctrl(int fd, uint16_t type, const char *name, void *body)
 static int fz_cleanup_ports(void)
 {
 	static const char *const sw[] = { "vale0:", "vale1:" };
-	static const char *const ifs[] = { "veth0", "veth1", "fzp0", "fzp1", "fzp-name-too-lo", "lo" };
+	static const char *const ifs[] = { "veth0", "veth1", "veth2", "veth3", "fzp0", "fzp1",
+					   "fzp-name-too-lo", "lo" };
 	struct nmreq_vale_detach det;
 	char name[32];
 	unsigned int i, j, pass, tries;
@@ -603,7 +607,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)fz_sh->seed, fz_sh->ops, fz_sh->workers, fz_sh->threads,
 	       fz_sh->replay ? " --replay" : "");
 	if (fz_setup_veth())
-		fz_say("# could not create veth0/veth1: their ports will only give errors\n");
+		fz_say("# could not create veth0-veth3: their ports will only give errors\n");
 	fz_params_io(0);
 	k.fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 	if (k.fd >= 0)
@@ -626,7 +630,7 @@ int main(int argc, char **argv)
 	alarm(120);
 	left = fz_cleanup_ports();
 	fz_params_io(1);
-	fz_sh_cmd("/sbin/ip link del veth0 >/dev/null 2>&1");
+	fz_sh_cmd("/sbin/ip link del veth0 >/dev/null 2>&1; /sbin/ip link del veth2 >/dev/null 2>&1");
 	settled = fz_counters_settle(live0, &live, &files);
 	alarm(0);
 	fz_kmsg_scan(&k);
