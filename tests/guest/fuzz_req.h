@@ -599,13 +599,16 @@ static void fz_check_copyback(struct fz_ctx *c, const struct nmreq_header *sent,
 				     (unsigned long long)chk->o[i]->nro_next);
 }
 
-/* Appendix A.3: mode, ring id and flags come back as sent (a zero-copy monitor adds both). */
+/*
+ * Appendix A.3: mode, ring id and flags come back as sent; a zero-copy monitor adds both monitor
+ * flags.  NR_REG_NULL is resolved before the monitor flags (§6.4): that is a null port.
+ */
 static void fz_check_reg_reply(struct fz_ctx *c, const struct nmreq_register *sent,
 			       const struct nmreq_register *back)
 {
 	uint64_t flags = sent->nr_flags;
 
-	if (flags & NR_ZCOPY_MON)
+	if ((flags & NR_ZCOPY_MON) && sent->nr_mode != NR_REG_NULL)
 		flags |= NR_MONITOR_TX | NR_MONITOR_RX;
 	if (back->nr_mode != sent->nr_mode || back->nr_ringid != sent->nr_ringid ||
 	    back->nr_flags != flags)
