@@ -300,7 +300,7 @@ static void fz_op_netdev(struct fz_ctx *c)
 	const char *cmd = FZ_PICK(&c->r, fz_netdev_cmds);
 	char line[300];
 
-	snprintf(line, sizeof(line), "/sbin/ip %s >/dev/null 2>&1", cmd);
+	snprintf(line, sizeof(line), "{ /sbin/ip %s; } >/dev/null 2>&1", cmd);
 	fz_desc(c, " ip %.40s", cmd);
 	fz_pre(c);
 	fz_desc(c, " rc=%d", system(line));

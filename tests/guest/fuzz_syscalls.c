@@ -632,6 +632,10 @@ int main(int argc, char **argv)
 	fz_params_io(1);
 	fz_sh_cmd("/sbin/ip link del veth0 >/dev/null 2>&1; /sbin/ip link del veth2 >/dev/null 2>&1");
 	settled = fz_counters_settle(live0, &live, &files);
+	if (!settled)	/* what is left: ports, interfaces, module users, open or mapped files */
+		fz_sh_cmd("{ cat /proc/netmap_vale /proc/netmap_generic; /sbin/ip -o link show; "
+			  "grep '^netmap ' /proc/modules; ls -l /proc/[0-9]*/fd 2>/dev/null | "
+			  "grep netmap; grep -l netmap /proc/[0-9]*/maps; } 2>&1 | sed 's/^/# left: /'");
 	alarm(0);
 	fz_kmsg_scan(&k);
 	if (k.hits && !out.splat)
