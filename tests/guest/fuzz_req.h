@@ -29,10 +29,14 @@ static const char *const fz_attach_names[] = {
 	"vale1:fzp0", "vale1:fzp1", "vale0:a0", "vale0:nosuchif", "veth0", "vale0:veth0^",
 	"vale0:veth2", "vale0:veth2", "vale1:veth3", "vale1:veth3", "vale0:veth3", "vale1:veth2",
 };
-/* Every interface NEWIF can create; the cleanup deletes these.  The others must be refused. */
+/* The names NEWIF is meant to create; the others in fz_newif_names should be refused. */
 #define FZ_NEWIF_NAMES "fzp0", "fzp1"
-/* Legacy requests cut names to 15 characters: "fzp-name-too-long" becomes a valid name there. */
-static const char *const fz_created_names[] = { FZ_NEWIF_NAMES, "fzp-name-too-lo" };
+/*
+ * Every name NEWIF may have created.  Legacy requests cut names to 15 characters, which makes
+ * "fzp-name-too-long" valid; and while NETDEV deletes and recreates the veth pair, a NEWIF of
+ * "veth0" can take the name (veth0 then comes back as a persistent port, not a veth).
+ */
+static const char *const fz_created_names[] = { FZ_NEWIF_NAMES, "fzp-name-too-lo", "veth0", "lo" };
 static const char *const fz_newif_names[] = {
 	FZ_NEWIF_NAMES, FZ_NEWIF_NAMES, "vale0:x", "veth0", "lo", "fzp-name-too-long", "", "valex",
 };
