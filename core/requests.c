@@ -168,6 +168,12 @@ static int nm_req_port_hdr_set(void *owner, struct nm_ctrl_req *req)
 	if (!nm_is_vale_name(req->hdr.nr_name))
 		return -ENXIO;
 	na = nm_port_lookup(&preq);
+	/*
+	 * A pipe of a VALE port ("vale0:a}1") that does not exist is ENODEV to a lookup, but it is
+	 * not a port on a switch either, existing or not: SET answers ENXIO for both.
+	 */
+	if (PTR_ERR(na) == -ENODEV)
+		return -ENXIO;
 	if (IS_ERR(na))
 		return PTR_ERR(na);
 	err = nm_vale_set_vnet_hdr(na, hdr->nr_hdr_len);

@@ -60,8 +60,8 @@ static const char fz_garbage_chars[] = "abcdefghijklmnopqrstuvwxyz0123456789{}:^
  * REGISTER undoes everything.  Reproduce: REGISTER "ro{1" with nr_body in a PROT_READ page.
  * While tolerated, such a REGISTER leaves the slot's state unknown instead of being checked.
  */
-#define FZ_ALLOW_BUG_HDR_SET_PIPE_ENODEV	1
-#define FZ_ALLOW_BUG_REGISTER_EFAULT_BOUND	1
+#define FZ_ALLOW_BUG_HDR_SET_PIPE_ENODEV	0
+#define FZ_ALLOW_BUG_REGISTER_EFAULT_BOUND	0
 
 #if FZ_ALLOW_BUG_HDR_SET_PIPE_ENODEV
 #define FZ_E_BUG_HDR_SET ENODEV,

@@ -365,6 +365,8 @@ static void test_vnet_hdr(void)
 	ok(set_hdr("vale4:a", 11) == -EINVAL, "PORT_HDR_SET 11: EINVAL");
 	ok(set_hdr("vale4:zz", 12) == -ENXIO && set_hdr("pipe{1", 12) == -ENXIO,
 	   "PORT_HDR_SET on a missing or non-VALE port: ENXIO");
+	ok(set_hdr("vale4:a}1", 12) == -ENXIO,
+	   "PORT_HDR_SET on a missing pipe of an existing VALE port: ENXIO, not ENODEV");
 	ok(set_hdr("vale4:a", 12) == 0, "PORT_HDR_SET 12 on vale4:a");
 	ok(app_open(&a2, "vale4:a", NR_REG_ALL_NIC, 0, 0, 0, 0) == -EIO,
 	   "REGISTER of a port with a header, without NR_ACCEPT_VNET_HDR: EIO");
