@@ -276,17 +276,19 @@ static int ctrl_walk_options(struct ctrl_request *cr, bool *write_back_opts)
 	return 0;
 }
 
-/*
- * The end of a REGISTER whose handler succeeded (see struct nm_ctrl_ops), once everything that
- * could still fail, the write-back to user memory included, is done: commit it, or undo it when
- * the request failed after all.
- */
-void nm_ctrl_register_finish(void *owner, const struct nm_ctrl_ops *ops, int err)
+bool nm_ctrl_needs_finish(const struct nm_ctrl_ops *ops, u16 type)
 {
-	void (*fn)(void *owner) = err ? ops->register_undo : ops->register_commit;
+	return type <= NETMAP_REQ_CSB_ENABLE && ops->finish[type];
+}
 
-	if (fn)		/* NULL only in ops that cannot register anyway */
-		fn(owner);
+/*
+ * See struct nm_ctrl_ops: after the write-back, commit (err == 0) or undo.  `type` is the one the
+ * request was dispatched as: a handler may rewrite the request, and it is not trusted to keep it.
+ */
+int nm_ctrl_finish(void *owner, const struct nm_ctrl_ops *ops, u16 type, struct nm_ctrl_req *req,
+		   int err)
+{
+	return ops->finish[type](owner, req, err);
 }
 
 /*
@@ -313,8 +315,8 @@ static int ctrl_check_leftover_options(struct nm_ctrl_req *req)
 }
 
 /*
- * §5.5 rules 5 and 6.  *staged is set when a REGISTER handler succeeded: its binding is then
- * committed or undone by nm_ctrl_register_finish, after the write-back.
+ * §5.5 rules 5 and 6.  *staged is set when a handler succeeded whose request must be finished
+ * (nm_ctrl_finish, after the write-back).
  */
 static int ctrl_dispatch(void *owner, struct nm_ctrl_req *req, const struct nm_ctrl_ops *ops,
 			 bool *staged)
@@ -334,7 +336,7 @@ static int ctrl_dispatch(void *owner, struct nm_ctrl_req *req, const struct nm_c
 	err = ops->handler[type](owner, req);
 	if (err)
 		return err;
-	*staged = type == NETMAP_REQ_REGISTER;
+	*staged = nm_ctrl_needs_finish(ops, type);
 	return ctrl_check_leftover_options(req);
 }
 
@@ -362,32 +364,44 @@ static int ctrl_copy_back(const struct nm_ctrl_req *req, u64 ubody, int err, boo
 	return fault ? -EFAULT : err;
 }
 
+/* §2.3: the header goes back even on failure; only nr_name can differ from the input. */
+static int ctrl_write_header(u64 uhdr, struct nmreq_header *hdr, int err)
+{
+	hdr->nr_name[sizeof(hdr->nr_name) - 1] = '\0';
+	if (nm_os_copy_to_user(uhdr, hdr, sizeof(*hdr)))
+		return -EFAULT;
+	return err;
+}
+
 /*
- * Everything between the header checks and the header write-back: copy in, dispatch, copy back.
- * `hdr` is the user's header as copied in; on return its nr_name holds what the handler left in
- * the request (VALE_LIST writes a port name there).  *staged: see ctrl_dispatch.
+ * Everything after the header checks: copy in, dispatch, copy back, and last the finish of a
+ * staged request, so that a request that failed anywhere, even writing back, leaves nothing
+ * behind.  `hdr` is the user's header as copied in; nr_name goes back as the handler left it in
+ * the request (VALE_LIST writes a port name there).
  */
-static int ctrl_run(void *owner, struct nmreq_header *hdr, const struct nm_ctrl_ops *ops,
-		    bool *staged)
+static int ctrl_run(void *owner, u64 uhdr, struct nmreq_header *hdr, const struct nm_ctrl_ops *ops)
 {
 	struct ctrl_request *cr;
-	bool write_back_opts = true;
+	bool write_back_opts = true, staged = false;
 	int err;
 
 	cr = nm_os_malloc(sizeof(*cr));
 	if (!cr) {
 		nm_os_log_ratelimited("%s %s: no memory for the request (%zu bytes)",
 				      ctrl_req_name(hdr->nr_reqtype), hdr->nr_name, sizeof(*cr));
-		return -ENOMEM;
+		return ctrl_write_header(uhdr, hdr, -ENOMEM);
 	}
 	cr->req.hdr = *hdr;
 	err = ctrl_copy_body(cr);
 	if (!err)
 		err = ctrl_walk_options(cr, &write_back_opts);
 	if (!err)
-		err = ctrl_dispatch(owner, &cr->req, ops, staged);
+		err = ctrl_dispatch(owner, &cr->req, ops, &staged);
 	err = ctrl_copy_back(&cr->req, hdr->nr_body, err, write_back_opts);
 	memcpy(hdr->nr_name, cr->req.hdr.nr_name, sizeof(hdr->nr_name));
+	err = ctrl_write_header(uhdr, hdr, err);
+	if (staged)
+		err = nm_ctrl_finish(owner, ops, hdr->nr_reqtype, &cr->req, err);
 	nm_os_free(cr);
 	return err;
 }
@@ -395,7 +409,6 @@ static int ctrl_run(void *owner, struct nmreq_header *hdr, const struct nm_ctrl_
 int nm_ctrl_ioctl(void *owner, u64 uhdr, const struct nm_ctrl_ops *ops)
 {
 	struct nmreq_header hdr;
-	bool staged = false;
 	int err;
 
 	if (!uhdr)
@@ -405,15 +418,7 @@ int nm_ctrl_ioctl(void *owner, u64 uhdr, const struct nm_ctrl_ops *ops)
 	hdr.nr_name[sizeof(hdr.nr_name) - 1] = '\0';
 
 	err = ctrl_check_header(&hdr);
-	if (!err)
-		err = ctrl_run(owner, &hdr, ops, &staged);
-
-	/* §2.3: the header goes back even on failure; only nr_name can differ from the input. */
-	hdr.nr_name[sizeof(hdr.nr_name) - 1] = '\0';
-	if (nm_os_copy_to_user(uhdr, &hdr, sizeof(hdr)))
-		err = -EFAULT;
-	/* Last: a REGISTER that failed anywhere, even writing back, leaves the fd unbound. */
-	if (staged)
-		nm_ctrl_register_finish(owner, ops, err);
-	return err;
+	if (err)
+		return ctrl_write_header(uhdr, &hdr, err);
+	return ctrl_run(owner, uhdr, &hdr, ops);
 }

@@ -47,16 +47,21 @@ typedef int (*nm_ctrl_handler)(void *owner, struct nm_ctrl_req *req);
 struct nm_ctrl_ops {
 	nm_ctrl_handler handler[NETMAP_REQ_CSB_ENABLE + 1];
 	/*
-	 * REGISTER is two-phase, because its handler succeeds before the decoder knows whether the
-	 * request as a whole does (spec §5.5 rule 6: an option left unconsumed undoes it).  After a
-	 * successful REGISTER handler the decoder calls exactly one of these, with the same owner:
-	 * register_commit once nothing can fail any more, the write-back to user memory included
-	 * (this is where the owner may publish the binding to code that takes no lock), or
-	 * register_undo when the request fails after all (a leftover option, a fault writing back).
-	 * Rule: nothing a request builds is published to lock-free readers before its commit.
+	 * Requests that change state are two-phase, because a handler succeeds before the decoder
+	 * knows whether the request as a whole does: an option left unconsumed undoes a REGISTER
+	 * (spec §5.5 rule 6), and the reply may not reach user memory (a fault writing it back).
+	 * Rule: a request that fails leaves everything as it was; nothing a request builds is
+	 * published to lock-free readers before it is committed.
+	 *
+	 * When handler[type] succeeded and finish[type] is set, the decoder writes the reply back and
+	 * then calls finish[type] exactly once, with the same owner and request and the result so far
+	 * (0, or the -errno of a leftover option or a fault writing back).  With err == 0 it commits:
+	 * REGISTER publishes the binding; a request that removes something (DELIF, DETACH) removes
+	 * it only here, after its reply is written, and may still fail.  With err != 0 it undoes what
+	 * the handler built (REGISTER unbinds, NEWIF deletes, ATTACH detaches).  It returns the
+	 * request's result.
 	 */
-	void (*register_commit)(void *owner);
-	void (*register_undo)(void *owner);
+	int (*finish[NETMAP_REQ_CSB_ENABLE + 1])(void *owner, struct nm_ctrl_req *req, int err);
 };
 
 /*
@@ -67,10 +72,12 @@ struct nm_ctrl_ops {
 int nm_ctrl_ioctl(void *owner, u64 uhdr, const struct nm_ctrl_ops *ops);
 
 /*
- * Ends a REGISTER whose handler succeeded, after the write-back: ops->register_commit when err is
- * 0, else ops->register_undo.  For both decoders (this one and the legacy one).
+ * True when a request whose handler succeeded must be finished (ops->finish[type] is set), and
+ * then nm_ctrl_finish ends it after the write-back.  For both decoders (this one and the legacy one).
  */
-void nm_ctrl_register_finish(void *owner, const struct nm_ctrl_ops *ops, int err);
+bool nm_ctrl_needs_finish(const struct nm_ctrl_ops *ops, u16 type);
+int nm_ctrl_finish(void *owner, const struct nm_ctrl_ops *ops, u16 type, struct nm_ctrl_req *req,
+		   int err);
 
 /*
  * NIOCREGIF / NIOCGINFO: translate the 60-byte struct nmreq at user address unmreq into a request,

@@ -304,39 +304,51 @@ static void legacy_reply(const struct legacy_request *lr, struct nmreq *nmr)
 	}
 }
 
+/* §2.3: the whole struct goes back even on failure. */
+static int legacy_write_back(u64 unmreq, const struct nmreq *nmr, int err)
+{
+	if (nm_os_copy_to_user(unmreq, nmr, sizeof(*nmr)))
+		return -EFAULT;
+	return err;
+}
+
 /*
- * Translates, runs and translates back; `nmr` is the kernel copy the caller writes back.
- * *staged is set when a REGISTER handler succeeded (nm_ctrl_register_finish ends it).
+ * Translates, runs, translates back and writes back; last, the finish of a staged request (see
+ * struct nm_ctrl_ops), so that a fault writing back leaves nothing behind.
  */
-static int legacy_run(void *owner, unsigned int cmd, struct nmreq *nmr,
-		      const struct nm_ctrl_ops *ops, bool *staged)
+static int legacy_run(void *owner, unsigned int cmd, u64 unmreq, struct nmreq *nmr,
+		      const struct nm_ctrl_ops *ops)
 {
 	struct legacy_request *lr;
 	nm_ctrl_handler handler;
+	bool staged = false;
 	int type, err;
 
 	type = legacy_route(cmd, nmr);
 	if (type < 0)
-		return type;
+		return legacy_write_back(unmreq, nmr, type);
 	lr = nm_os_malloc(sizeof(*lr));
 	if (!lr)
-		return -ENOMEM;
+		return legacy_write_back(unmreq, nmr, -ENOMEM);
 	err = legacy_translate(nmr, type, lr);
 	if (err)
-		goto free_request;
+		goto write_back;
 	handler = ops->handler[type];
 	if (!handler) {
 		nm_os_log_ratelimited("%s %s: nr_cmd %u needs request %u, not implemented in this "
 				      "build", legacy_ioctl_name(cmd), nmr->nr_name, nmr->nr_cmd,
 				      type);
 		err = -EOPNOTSUPP;
-		goto free_request;
+		goto write_back;
 	}
 	err = handler(owner, &lr->req);
-	*staged = !err && type == NETMAP_REQ_REGISTER;
+	staged = !err && nm_ctrl_needs_finish(ops, type);
 	if (!err)
 		legacy_reply(lr, nmr);
-free_request:
+write_back:
+	err = legacy_write_back(unmreq, nmr, err);
+	if (staged)
+		err = nm_ctrl_finish(owner, ops, type, &lr->req, err);
 	nm_os_free(lr);
 	return err;
 }
@@ -344,8 +356,6 @@ free_request:
 int nm_ctrl_legacy_ioctl(void *owner, unsigned int cmd, u64 unmreq, const struct nm_ctrl_ops *ops)
 {
 	struct nmreq nmr;
-	bool staged = false;
-	int err;
 
 	if (cmd != NIOCREGIF && cmd != NIOCGINFO)
 		return -EOPNOTSUPP;	/* §2.3 rule 4: not a command this function knows */
@@ -359,15 +369,7 @@ int nm_ctrl_legacy_ioctl(void *owner, unsigned int cmd, u64 unmreq, const struct
 		nm_os_log_ratelimited("%s %s: nr_version %u is too old; use %d or later",
 				      legacy_ioctl_name(cmd), nmr.nr_name, nmr.nr_version,
 				      NETMAP_API);
-		err = -EINVAL;
-	} else {
-		err = legacy_run(owner, cmd, &nmr, ops, &staged);
+		return legacy_write_back(unmreq, &nmr, -EINVAL);
 	}
-
-	/* §2.3: the whole struct goes back even on failure. */
-	if (nm_os_copy_to_user(unmreq, &nmr, sizeof(nmr)))
-		err = -EFAULT;
-	if (staged)	/* last: a fault writing back undoes the REGISTER */
-		nm_ctrl_register_finish(owner, ops, err);
-	return err;
+	return legacy_run(owner, cmd, unmreq, &nmr, ops);
 }

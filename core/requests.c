@@ -26,14 +26,15 @@ static int nm_req_register(void *owner, struct nm_ctrl_req *req)
 	return nm_file_register(owner, req);
 }
 
-static void nm_req_register_commit(void *owner)
+/* REGISTER's second phase (struct nm_ctrl_ops): publish the binding, or undo it. */
+static int nm_req_register_finish(void *owner, struct nm_ctrl_req *req, int err)
 {
-	nm_file_register_commit(owner);
-}
-
-static void nm_req_register_undo(void *owner)
-{
-	nm_file_unregister(owner);
+	(void)req;
+	if (err)
+		nm_file_unregister(owner);
+	else
+		nm_file_register_commit(owner);
+	return err;
 }
 
 /* The allocator named by mem_id (0 means the global one), with a reference; NULL if unknown. */
@@ -201,16 +202,36 @@ static int nm_req_vale_list(void *owner, struct nm_ctrl_req *req)
 	return err;
 }
 
+/*
+ * The VALE configuration requests are two-phase (struct nm_ctrl_ops): a request whose reply
+ * cannot be written back leaves the switches as they were.  NEWIF and ATTACH act in the handler
+ * and are undone in the finish; DELIF and DETACH only check in the handler and act in the finish.
+ * The control lock is held from the handler to the finish, so what was checked still holds.
+ */
 static int nm_req_vale_newif(void *owner, struct nm_ctrl_req *req)
 {
 	(void)owner;
 	return nm_vale_newif(req->hdr.nr_name, req->body);
 }
 
+static int nm_req_vale_newif_finish(void *owner, struct nm_ctrl_req *req, int err)
+{
+	(void)owner;
+	if (err)
+		nm_vale_delif(req->hdr.nr_name);
+	return err;
+}
+
 static int nm_req_vale_delif(void *owner, struct nm_ctrl_req *req)
 {
 	(void)owner;
-	return nm_vale_delif(req->hdr.nr_name);
+	return nm_vale_delif_check(req->hdr.nr_name);
+}
+
+static int nm_req_vale_delif_finish(void *owner, struct nm_ctrl_req *req, int err)
+{
+	(void)owner;
+	return err ? err : nm_vale_delif(req->hdr.nr_name);
 }
 
 static int nm_req_vale_attach(void *owner, struct nm_ctrl_req *req)
@@ -219,10 +240,24 @@ static int nm_req_vale_attach(void *owner, struct nm_ctrl_req *req)
 	return nm_vale_attach(req->hdr.nr_name, req->body);
 }
 
+static int nm_req_vale_attach_finish(void *owner, struct nm_ctrl_req *req, int err)
+{
+	(void)owner;
+	if (err)
+		nm_vale_detach(req->hdr.nr_name);
+	return err;
+}
+
 static int nm_req_vale_detach(void *owner, struct nm_ctrl_req *req)
 {
 	(void)owner;
-	return nm_vale_detach(req->hdr.nr_name, req->body);
+	return nm_vale_detach_check(req->hdr.nr_name, req->body);
+}
+
+static int nm_req_vale_detach_finish(void *owner, struct nm_ctrl_req *req, int err)
+{
+	(void)owner;
+	return err ? err : nm_vale_detach(req->hdr.nr_name);
 }
 
 const struct nm_ctrl_ops nm_requests = {
@@ -238,6 +273,11 @@ const struct nm_ctrl_ops nm_requests = {
 		[NETMAP_REQ_VALE_ATTACH] = nm_req_vale_attach,
 		[NETMAP_REQ_VALE_DETACH] = nm_req_vale_detach,
 	},
-	.register_commit = nm_req_register_commit,
-	.register_undo = nm_req_register_undo,
+	.finish = {
+		[NETMAP_REQ_REGISTER] = nm_req_register_finish,
+		[NETMAP_REQ_VALE_NEWIF] = nm_req_vale_newif_finish,
+		[NETMAP_REQ_VALE_DELIF] = nm_req_vale_delif_finish,
+		[NETMAP_REQ_VALE_ATTACH] = nm_req_vale_attach_finish,
+		[NETMAP_REQ_VALE_DETACH] = nm_req_vale_detach_finish,
+	},
 };

@@ -61,8 +61,12 @@ void nm_vale_foreach_port(nm_vale_port_fn fn, void *arg);
  */
 int nm_vale_newif(const char *ifname, struct nmreq_vale_newif *body);
 int nm_vale_delif(const char *ifname);
+int nm_vale_delif_check(const char *ifname);	/* DELIF's errors, without the deed */
 int nm_vale_attach(const char *name, struct nmreq_vale_attach *body);
-int nm_vale_detach(const char *name, struct nmreq_vale_detach *body);
+/* DETACH in two steps under one hold of the control lock: the check says the port index that
+ * the detach will free, so the request can write its reply before anything changes. */
+int nm_vale_detach_check(const char *name, struct nmreq_vale_detach *body);
+int nm_vale_detach(const char *name);
 
 /* Module load/unload.  Before unload, nm_vale_detach_devices (under the control lock) gives every
  * device on a switch back (core/vale_nic.c), while the device adapters still work. */

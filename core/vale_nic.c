@@ -465,15 +465,14 @@ static void nm_vale_nic_remove(struct nm_vale_nic *nic)
 	nm_vale_nic_free(nic);
 }
 
-int nm_vale_nic_detach(struct nm_vale_port *vp, u32 *port_index)
+bool nm_vale_nic_detachable(const struct nm_vale_port *vp)
 {
-	struct nm_vale_nic *nic = vp->nic;
+	return vp == vp->nic->wire[0].vp;	/* the host port goes with its NIC port */
+}
 
-	if (vp != nic->wire[0].vp)
-		return -EBUSY;		/* the host port goes with its NIC port */
-	*port_index = vp->index;
-	nm_vale_nic_remove(nic);
-	return 0;
+void nm_vale_nic_detach(struct nm_vale_port *vp)
+{
+	nm_vale_nic_remove(vp->nic);
 }
 
 void nm_vale_detach_devices(void)

@@ -78,14 +78,33 @@ int nm_vale_newif(const char *ifname, struct nmreq_vale_newif *body)
 	return 0;
 }
 
-int nm_vale_delif(const char *ifname)
+/* The persistent port DELIF would destroy: it must be on no switch and open by no one. */
+static int nm_vale_delif_port(const char *ifname, struct nm_vale_port **vpp)
 {
-	struct nm_vale_port **pp, *vp = nm_persistent_find(ifname);
+	struct nm_vale_port *vp = nm_persistent_find(ifname);
 
 	if (!vp)
 		return nm_os_netdev_exists(ifname) ? -EINVAL : -ENXIO;
 	if (vp->bdg || vp->na->refcount > 1)
 		return -EBUSY;		/* attached to a switch, or open by someone */
+	*vpp = vp;
+	return 0;
+}
+
+int nm_vale_delif_check(const char *ifname)
+{
+	struct nm_vale_port *vp;
+
+	return nm_vale_delif_port(ifname, &vp);
+}
+
+int nm_vale_delif(const char *ifname)
+{
+	struct nm_vale_port **pp, *vp;
+	int err = nm_vale_delif_port(ifname, &vp);
+
+	if (err)
+		return err;
 	for (pp = &nm_persistent; *pp != vp; pp = &(*pp)->next_persistent)
 		;
 	*pp = vp->next_persistent;
@@ -162,7 +181,8 @@ release:
 	return err;
 }
 
-int nm_vale_detach(const char *name, struct nmreq_vale_detach *body)
+/* The port DETACH would detach: one attached with ATTACH (a NIC or a persistent port). */
+static int nm_vale_detach_port(const char *name, struct nm_vale_port **vpp)
 {
 	struct nm_vale_port *vp;
 	struct nm_bridge *b;
@@ -175,11 +195,33 @@ int nm_vale_detach(const char *name, struct nmreq_vale_detach *body)
 	vp = nm_bridge_port(b, name);
 	if (!vp)
 		return -ENXIO;
-	if (vp->nic)
-		return nm_vale_nic_detach(vp, &body->port_index);
-	if (!vp->netdev)
-		return -EBUSY;		/* an ephemeral port cannot be detached */
-	body->port_index = vp->index;
+	if (vp->nic ? !nm_vale_nic_detachable(vp) : !vp->netdev)
+		return -EBUSY;	/* a NIC's host port, or an ephemeral port */
+	*vpp = vp;
+	return 0;
+}
+
+int nm_vale_detach_check(const char *name, struct nmreq_vale_detach *body)
+{
+	struct nm_vale_port *vp;
+	int err = nm_vale_detach_port(name, &vp);
+
+	if (!err)
+		body->port_index = vp->index;
+	return err;
+}
+
+int nm_vale_detach(const char *name)
+{
+	struct nm_vale_port *vp;
+	int err = nm_vale_detach_port(name, &vp);
+
+	if (err)
+		return err;
+	if (vp->nic) {
+		nm_vale_nic_detach(vp);
+		return 0;
+	}
 	nm_bridge_detach(vp);
 	strscpy(vp->na->name, vp->ifname, sizeof(vp->ifname));	/* back to its own name */
 	return 0;

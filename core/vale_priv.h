@@ -117,6 +117,8 @@ struct nm_adapter *nm_vale_port_create(const char *name, const u32 rings[NM_DIRS
 /* core/vale_nic.c: devices on a switch (control lock). */
 int nm_vale_nic_attach(struct nm_bridge *b, const char *name, const char *ifname, bool host,
 		       u32 *port_index);
-int nm_vale_nic_detach(struct nm_vale_port *vp, u32 *port_index);
+/* DETACH of a device: only through its NIC port (vp == wire[0].vp), which takes both ports away. */
+bool nm_vale_nic_detachable(const struct nm_vale_port *vp);
+void nm_vale_nic_detach(struct nm_vale_port *vp);
 
 #endif /* NM_CORE_VALE_PRIV_H */

@@ -69,10 +69,14 @@ void nm_os_log_ratelimited(const char *fmt, ...)
 	va_end(args);
 }
 
-/* vmalloc_user memory is zeroed and marked VM_USERMAP, so mmap can map it page by page. */
+/*
+ * Zeroed vmalloc memory: mmap maps it page by page (vm_insert_page on vmalloc_to_page), so it
+ * needs no VM_USERMAP.  __GFP_NOWARN: the caller's log line says which pool failed and which
+ * parameter to lower, where the kernel's allocation-failure trace would only alarm.
+ */
 void *nm_os_region_alloc(size_t size)
 {
-	void *p = vmalloc_user(size);
+	void *p = __vmalloc(size, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 
 	if (p)
 		atomic_long_inc(&nm_live_objects);

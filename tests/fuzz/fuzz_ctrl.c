@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "ctrl.h"
 
@@ -38,7 +39,22 @@
 #define MAX_DESC 16
 #define UPTR(p) ((u64)(uintptr_t)(p))
 
-static u64 ubuf[BUF_SIZE / sizeof(u64)];
+/*
+ * The application's memory: BUF_SIZE bytes followed by an inaccessible page, so that a write-back
+ * past its end faults (EFAULT) as it would in a process, instead of landing in this program's
+ * other globals (the host's copy_to_user is process_vm_writev, which ASan does not see).
+ */
+static u64 *ubuf;
+
+static void ubuf_map(void)
+{
+	char *p = mmap(NULL, BUF_SIZE + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	if (p == MAP_FAILED || mprotect(p + BUF_SIZE, 4096, PROT_NONE))
+		abort();
+	ubuf = (u64 *)p;
+}
 
 static struct {
 	int mode;		/* handler behaviour, see the layout */
@@ -106,20 +122,19 @@ static int fake_handler(void *owner, struct nm_ctrl_req *req)
 	return run.mode == 1 ? -EBUSY : 0;
 }
 
-static void fake_undo(void *owner)
+static int fake_finish(void *owner, struct nm_ctrl_req *req, int err)
 {
 	(void)owner;
-	run.undo_calls++;
-}
-
-static void fake_commit(void *owner)
-{
-	(void)owner;
-	run.commit_calls++;
+	(void)req;
+	if (err)
+		run.undo_calls++;
+	else
+		run.commit_calls++;
+	return err;
 }
 
 static struct nm_ctrl_ops ops_full, ops_empty = {
-	.register_commit = fake_commit, .register_undo = fake_undo,
+	.finish = { [NETMAP_REQ_REGISTER] = fake_finish },
 };
 
 /* A little-endian reader that yields zeros past the end of the input. */
@@ -181,8 +196,8 @@ static u64 lay_out_options(struct reader *r, unsigned int n)
 		d[i].size = size & 0x80000000u ? 1ULL << 40 : (size & 0x1fff);
 	}
 	/* Buffer contents first, so that the headers below are what the decoder finds. */
-	memset(ubuf, 0, sizeof(ubuf));
-	memcpy(ubuf, r->p, r->left < sizeof(ubuf) ? r->left : sizeof(ubuf));
+	memset(ubuf, 0, BUF_SIZE);
+	memcpy(ubuf, r->p, r->left < BUF_SIZE ? r->left : BUF_SIZE);
 	for (i = 0; i < n; i++) {
 		struct nmreq_option opt = {
 			.nro_next = desc_next(d, i, n),
@@ -291,10 +306,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned int i, ndesc;
 	size_t body_off;
 
+	if (!ubuf)
+		ubuf_map();
 	for (i = 1; i <= NETMAP_REQ_CSB_ENABLE; i++)
 		ops_full.handler[i] = fake_handler;
-	ops_full.register_commit = fake_commit;
-	ops_full.register_undo = fake_undo;
+	ops_full.finish[NETMAP_REQ_REGISTER] = fake_finish;
 	memset(&run, 0, sizeof(run));
 
 	hdr.nr_reqtype = take(&r, 1) % 18;

@@ -104,17 +104,30 @@ static inline void app_core_fini(void)
 	nm_mem_global_fini();
 }
 
-/* A control request through the handler the decoder would call (no user memory involved). */
-static inline int app_request(u16 type, const char *name, void *body)
+/*
+ * A control request as the decoder runs it, without user memory: the handler, then the finish of a
+ * two-phase request.  write_back_err stands for the result of the write-back in between (0, or
+ * -EFAULT for a reply that could not be written).
+ */
+static inline int app_request_wb(u16 type, const char *name, void *body, int write_back_err)
 {
 	static struct nm_ctrl_req req;
+	int err;
 
 	memset(&req, 0, sizeof(req));
 	strscpy(req.hdr.nr_name, name, sizeof(req.hdr.nr_name));
 	req.hdr.nr_version = NETMAP_API;
 	req.hdr.nr_reqtype = type;
 	req.body = body;
-	return nm_requests.handler[type](NULL, &req);
+	err = nm_requests.handler[type](NULL, &req);
+	if (!err && nm_requests.finish[type])
+		err = nm_requests.finish[type](NULL, &req, write_back_err);
+	return err;
+}
+
+static inline int app_request(u16 type, const char *name, void *body)
+{
+	return app_request_wb(type, name, body, 0);
 }
 
 static inline void app_close(struct app *a)

@@ -173,16 +173,18 @@ static inline int fake_handler(void *owner, struct nm_ctrl_req *req)
 	return cfg.ret;
 }
 
-static inline void fake_undo(void *owner)
+/* REGISTER's finish: counts commits (err == 0) and undos, and keeps the result. */
+static inline int fake_finish(void *owner, struct nm_ctrl_req *req, int err)
 {
-	undo_calls++;
-	undo_owner = owner;
-}
-
-static inline void fake_commit(void *owner)
-{
-	commit_calls++;
-	commit_owner = owner;
+	(void)req;
+	if (err) {
+		undo_calls++;
+		undo_owner = owner;
+	} else {
+		commit_calls++;
+		commit_owner = owner;
+	}
+	return err;
 }
 
 static struct nm_ctrl_ops ops;
@@ -193,8 +195,7 @@ static inline void ops_all(void)
 
 	for (i = 1; i <= NETMAP_REQ_CSB_ENABLE; i++)
 		ops.handler[i] = fake_handler;
-	ops.register_commit = fake_commit;
-	ops.register_undo = fake_undo;
+	ops.finish[NETMAP_REQ_REGISTER] = fake_finish;
 }
 
 /* ---- leak accounting and user memory ---- */

@@ -465,6 +465,39 @@ static void test_persistent(void)
 }
 
 /* A pipe's parent is resolved as a port first: pipes share the region of a VALE port. */
+/*
+ * A VALE configuration request whose reply cannot be written back (EFAULT) leaves everything as
+ * it was, so the same request then succeeds (found by failnth's fail-nth on the usercopy).
+ */
+static void test_write_back_fault(void)
+{
+	struct nmreq_vale_newif nif = { 0 };
+	struct nmreq_vale_attach att = { .reg = { .nr_mode = NR_REG_ALL_NIC } };
+	struct nmreq_vale_detach det = { 0 };
+	u16 bi;
+	u32 pi;
+
+	/* The reply's nr_mem_id names the region just undone: ask again with a zeroed body. */
+	ok(app_request_wb(NETMAP_REQ_VALE_NEWIF, "vf0", &nif, -EFAULT) == -EFAULT &&
+	   app_request(NETMAP_REQ_VALE_NEWIF, "vf0", memset(&nif, 0, sizeof(nif))) == 0,
+	   "NEWIF whose reply faults: EFAULT, no interface; the same NEWIF then succeeds");
+	ok(app_request_wb(NETMAP_REQ_VALE_ATTACH, "vale7:vf0", &att, -EFAULT) == -EFAULT &&
+	   nm_vale_list_name("vale7:vf0", &bi, &pi) == -ENOENT,
+	   "ATTACH whose reply faults: EFAULT, not on the switch (which is gone again)");
+	ok(app_request(NETMAP_REQ_VALE_ATTACH, "vale7:vf0", &att) == 0 &&
+	   !nm_vale_list_name("vale7:vf0", &bi, &pi) && pi == att.port_index,
+	   "... and the same ATTACH then succeeds");
+	ok(app_request_wb(NETMAP_REQ_VALE_DETACH, "vale7:vf0", &det, -EFAULT) == -EFAULT &&
+	   !nm_vale_list_name("vale7:vf0", &bi, &pi) && pi == att.port_index,
+	   "DETACH whose reply faults: EFAULT, still on the switch");
+	det.port_index = 99;
+	ok(app_request(NETMAP_REQ_VALE_DETACH, "vale7:vf0", &det) == 0 && det.port_index == att.port_index,
+	   "... and the same DETACH then succeeds, with the port index in its reply");
+	ok(app_request_wb(NETMAP_REQ_VALE_DELIF, "vf0", NULL, -EFAULT) == -EFAULT &&
+	   app_request(NETMAP_REQ_VALE_DELIF, "vf0", NULL) == 0,
+	   "DELIF whose reply faults: EFAULT, the interface stays; the same DELIF then succeeds");
+}
+
 static void test_pipe_parents(void)
 {
 	struct nmreq_vale_newif nif = { 0 };
@@ -509,6 +542,7 @@ int main(void)
 	test_parallel_senders();
 	test_vnet_hdr();
 	test_persistent();
+	test_write_back_fault();
 	test_pipe_parents();
 	ok(nm_os_live_objects() == base, "no object leaked (switches, ports, regions)");
 	app_core_fini();
