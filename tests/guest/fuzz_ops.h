@@ -491,7 +491,7 @@ static void fz_bind_and_map(struct fz_ctx *c, struct fz_slot *s)
 			(unsigned long long)reg.nr_flags, reg.nr_extra_bufs);
 		fz_pre(c);
 		fz_after_register(c, s, FZ_CHECK(c, "", ioctl(s->fd, NIOCCTRL, &h),
-						 fz_errs_ctrl[NETMAP_REQ_REGISTER]), 1, &reg, name);
+						 fz_errs_ctrl[NETMAP_REQ_REGISTER]), &reg, name);
 	}
 	if (s->reg_state != 1 || s->map)
 		return;

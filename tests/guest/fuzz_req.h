@@ -48,26 +48,11 @@ static const char *const fz_list_names[] = { "", "", "", "vale0:a0", "vale1:b1",
 static const char fz_garbage_chars[] = "abcdefghijklmnopqrstuvwxyz0123456789{}:^*-@/_.,!#%&\t\n\x7f\xff";
 
 /*
- * Known module bugs the fuzzer found, tolerated so that the test stays green until they are
- * fixed.  Set one to 0 to see the bug again.
- *
- * FZ_ALLOW_BUG_HDR_SET_PIPE_ENODEV: PORT_HDR_SET on a pipe of an existing VALE port that does
- * not exist fails with ENODEV; spec §5.9 says ENXIO for every name that is not a port on a
- * switch.  Reproduce: REGISTER "vale0:a0" on one fd, PORT_HDR_SET "vale0:a0}1" on another.
- *
- * FZ_ALLOW_BUG_REGISTER_EFAULT_BOUND: a REGISTER whose reply cannot be written back fails with
- * EFAULT but leaves the fd bound (a TXSYNC then returns 0, not ENXIO); spec §5.6 says a failed
- * REGISTER undoes everything.  Reproduce: REGISTER "ro{1" with nr_body in a PROT_READ page.
- * While tolerated, such a REGISTER leaves the slot's state unknown instead of being checked.
+ * Module bugs this fuzzer found, both fixed and checked here since: PORT_HDR_SET on a missing
+ * pipe of an existing VALE port ("vale0:a0}1") gave ENODEV where spec §5.9 says ENXIO (d0f979f);
+ * a REGISTER whose reply could not be written back failed with EFAULT but left the fd bound
+ * (cbd36f3, spec §5.6: a failed REGISTER undoes everything).
  */
-#define FZ_ALLOW_BUG_HDR_SET_PIPE_ENODEV	0
-#define FZ_ALLOW_BUG_REGISTER_EFAULT_BOUND	0
-
-#if FZ_ALLOW_BUG_HDR_SET_PIPE_ENODEV
-#define FZ_E_BUG_HDR_SET ENODEV,
-#else
-#define FZ_E_BUG_HDR_SET
-#endif
 
 /* ---- errno lists (0-terminated) the spec allows for each request type ---- */
 
@@ -80,7 +65,7 @@ static const int fz_errs_ctrl[16][12] = {
 	[NETMAP_REQ_VALE_ATTACH] = { FZ_E_COMMON, EBUSY, EACCES, EOPNOTSUPP, 0 },
 	[NETMAP_REQ_VALE_DETACH] = { FZ_E_COMMON, ENXIO, EBUSY, EACCES, 0 },
 	[NETMAP_REQ_VALE_LIST] = { FZ_E_COMMON, ENOENT, 0 },
-	[NETMAP_REQ_PORT_HDR_SET] = { FZ_E_COMMON, ENXIO, FZ_E_BUG_HDR_SET 0 },
+	[NETMAP_REQ_PORT_HDR_SET] = { FZ_E_COMMON, ENXIO, 0 },
 	[NETMAP_REQ_PORT_HDR_GET] = { FZ_E_COMMON, FZ_E_LOOKUP, ENODEV, 0 },
 	[NETMAP_REQ_VALE_NEWIF] = { FZ_E_COMMON, EEXIST, 0 },
 	[NETMAP_REQ_VALE_DELIF] = { FZ_E_COMMON, ENXIO, EBUSY, 0 },
@@ -557,9 +542,9 @@ static size_t fz_gen_body(struct fz_ctx *c, unsigned int t, union fz_body *b, co
 /*
  * After a REGISTER (or legacy register) on slot s: record the binding, or check that a failed
  * one left the fd unbound (§5.6: "everything done so far is undone"), which a TXSYNC tells
- * (ENXIO on an unbound fd).  `plain`: request and reply were in ordinary memory.
+ * (ENXIO on an unbound fd).
  */
-static void fz_after_register(struct fz_ctx *c, struct fz_slot *s, int err, int plain,
+static void fz_after_register(struct fz_ctx *c, struct fz_slot *s, int err,
 			      const struct nmreq_register *reply, const char *name)
 {
 	long ret;
@@ -567,18 +552,13 @@ static void fz_after_register(struct fz_ctx *c, struct fz_slot *s, int err, int 
 	if (!err) {
 		if (s->reg_state == 1)
 			fz_violation(c, "a second REGISTER on a bound fd succeeded");
-		s->reg_state = plain ? 1 : -1;
-		if (plain)
-			s->reg = *reply;
+		s->reg_state = 1;
+		s->reg = *reply;
 		memcpy(s->name, name, sizeof(s->name) - 1);
 		return;
 	}
 	if (s->reg_state != 0)
 		return;
-	if (!plain) {
-		s->reg_state = -1;
-		return;
-	}
 	ret = ioctl(s->fd, NIOCTXSYNC);
 	if (ret == 0 || errno != ENXIO) {
 		fz_desc(c, " probe:TXSYNC->%s", ret == 0 ? "0" : fz_errname(errno));
@@ -661,13 +641,11 @@ static void fz_op_ctrl(struct fz_ctx *c, struct fz_slot *s)
 	if (hw == AT_OK)
 		fz_check_copyback(c, &h, (struct nmreq_header *)(uintptr_t)uhdr, &chk);
 	if (t == NETMAP_REQ_REGISTER) {
-		int ro = hw == AT_RO || (bsize && bw == AT_RO);
 		const struct nmreq_register *reply = (struct nmreq_register *)(uintptr_t)h.nr_body;
 
 		if (!err)
 			fz_check_reg_reply(c, &b.reg, reply);
-		fz_after_register(c, s, err, FZ_ALLOW_BUG_REGISTER_EFAULT_BOUND ? !ro : 1, reply,
-				  h.nr_name);
+		fz_after_register(c, s, err, reply, h.nr_name);
 	}
 }
 
@@ -718,13 +696,12 @@ static void fz_op_legacy(struct fz_ctx *c, struct fz_slot *s)
 			     uq->nr_ringid, uq->nr_flags);
 	if (cmd == NIOCREGIF && sub == 0) {
 		struct nmreq_register reply = { 0 };
-		int plain = where != AT_RO || !FZ_ALLOW_BUG_REGISTER_EFAULT_BOUND;
 
 		if (!err) {
 			reply.nr_offset = uq->nr_offset;
 			reply.nr_memsize = uq->nr_memsize;
 		}
-		fz_after_register(c, s, err, plain, &reply, q.nr_name);
+		fz_after_register(c, s, err, &reply, q.nr_name);
 	}
 }
 
