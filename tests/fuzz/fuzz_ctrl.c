@@ -213,7 +213,8 @@ static u64 lay_out_options(struct reader *r, unsigned int n)
 
 static bool in_buffer(u64 p)
 {
-	return p >= UPTR(ubuf) && p + sizeof(struct nmreq_option) <= UPTR(ubuf) + BUF_SIZE;
+	/* p - ubuf, not p + size: a pointer near 2^64 would wrap past the end test */
+	return p >= UPTR(ubuf) && p - UPTR(ubuf) <= BUF_SIZE - sizeof(struct nmreq_option);
 }
 
 /* Does the nro_next of the option at a share a byte with the nro_status of the one at b? */
