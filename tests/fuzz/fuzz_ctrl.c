@@ -34,26 +34,31 @@
 #include <sys/mman.h>
 
 #include "ctrl.h"
+#include "os_user.h"
 
 #define BUF_SIZE 8192
 #define MAX_DESC 16
 #define UPTR(p) ((u64)(uintptr_t)(p))
 
 /*
- * The application's memory: BUF_SIZE bytes followed by an inaccessible page, so that a write-back
- * past its end faults (EFAULT) as it would in a process, instead of landing in this program's
- * other globals (the host's copy_to_user is process_vm_writev, which ASan does not see).
+ * The application's memory, and all of it (nm_os_user_limit): BUF_SIZE bytes of requests and
+ * options, a page for the header, then an inaccessible page.  A pointer into anything else, this
+ * program's globals and heap included, faults (EFAULT) as it would in a process; without the
+ * limit, pointers libFuzzer learns from comparisons let write-backs corrupt the harness.
  */
 static u64 *ubuf;
+static struct nmreq_header *uhdr;
 
 static void ubuf_map(void)
 {
-	char *p = mmap(NULL, BUF_SIZE + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	char *p = mmap(NULL, BUF_SIZE + 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		       -1, 0);
 
-	if (p == MAP_FAILED || mprotect(p + BUF_SIZE, 4096, PROT_NONE))
+	if (p == MAP_FAILED || mprotect(p + BUF_SIZE + 4096, 4096, PROT_NONE))
 		abort();
 	ubuf = (u64 *)p;
+	uhdr = (struct nmreq_header *)(p + BUF_SIZE);
+	nm_os_user_limit(p, BUF_SIZE + 4096);
 }
 
 static struct {
@@ -259,7 +264,9 @@ static void fuzz_ctrl(const struct nmreq_header *in, bool is_register)
 	const struct nm_ctrl_ops *ops = run.mode == 2 ? &ops_empty : &ops_full;
 	int err;
 
-	err = nm_ctrl_ioctl(&run, UPTR(&hdr), ops);
+	*uhdr = hdr;
+	err = nm_ctrl_ioctl(&run, UPTR(uhdr), ops);
+	hdr = *uhdr;
 	require(nm_os_live_objects() == base);
 	require(err == 0 || err == -EINVAL || err == -EFAULT || err == -EMSGSIZE ||
 		err == -EOPNOTSUPP || err == -EBUSY);

@@ -161,6 +161,14 @@ int nm_os_user_map(void *kaddr, size_t len, void *at)
  * with EFAULT on an unmapped address instead of crashing, so tests and fuzzers can hand the core
  * bad pointers.
  */
+static uintptr_t user_lo, user_hi;	/* nm_os_user_limit; user_hi == 0: no limit */
+
+void nm_os_user_limit(const void *lo, size_t len)
+{
+	user_lo = (uintptr_t)lo;
+	user_hi = user_lo + len;
+}
+
 static int self_copy(void *local, u64 remote, size_t len, int to_remote)
 {
 	struct iovec l = { .iov_base = local, .iov_len = len };
@@ -169,6 +177,8 @@ static int self_copy(void *local, u64 remote, size_t len, int to_remote)
 
 	if (len == 0)
 		return 0;
+	if (user_hi && (remote < user_lo || remote > user_hi || len > user_hi - remote))
+		return -EFAULT;
 	n = to_remote ? process_vm_writev(getpid(), &l, 1, &r, 1, 0)
 		      : process_vm_readv(getpid(), &l, 1, &r, 1, 0);
 	return n == (ssize_t)len ? 0 : -EFAULT;
