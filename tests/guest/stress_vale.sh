@@ -6,8 +6,8 @@
 #   tx vale5:s (broadcast: every port gets a copy) and rx vale5:r;
 #   the veth end sv0 when attached: tx netmap:sv1 sends into sv0 (frames enter the switch there),
 #   rx netmap:sv1 takes what the switch sends out of sv0.
-# Meanwhile, 4 * NM_STRESS_ITERS times: vale-ctl -a vale5:sv0 (every second time -h, so that
-# the host port vale5:sv0^ joins too), 0-300 ms of traffic, vale-ctl -d vale5:sv0.  And in the
+# Meanwhile, 20 * NM_STRESS_ITERS times: vale-ctl -a vale5:sv0 (every second time -h, so that
+# the host port vale5:sv0^ joins too), 0-100 ms of traffic, vale-ctl -d vale5:sv0.  And in the
 # background, until those are done: ephemeral ports vale5:j0..j3 join and leave, a pkt-gen rx or
 # tx opening one and being killed (-9 or SIGINT) 0-300 ms later.
 # Checks: every attach and detach succeeds, traffic crosses the device port in the attachments
@@ -15,7 +15,7 @@
 # last port, nothing is left open and live_objects is idle.
 . /tests/lib/stress.sh
 IP=/sbin/ip
-N=$((4 * STRESS_ITERS))
+N=$((20 * STRESS_ITERS))
 stress_begin vale
 iters=0
 
@@ -63,7 +63,7 @@ while [ $i -lt $N ]; do
 	how=-a
 	[ $((i % 2)) = 0 ] && how=-h
 	vale-ctl $how vale5:sv0 || { bad=$((bad + 1)); echo "# vale-ctl $how vale5:sv0 failed"; }
-	usleep $((1000 * (RANDOM % 300)))
+	usleep $((1000 * (RANDOM % 100)))
 	# frames entered the switch from the device and left through it
 	grep "^vale5:sv0 " /proc/netmap_vale | grep -qv " [tr]x_pkts 0 " && crossed=$((crossed + 1))
 	vale-ctl -d vale5:sv0 || { bad=$((bad + 1)); echo "# vale-ctl -d vale5:sv0 failed"; }
