@@ -185,7 +185,7 @@ $(B)/guest/tests/lib/%.sh: tests/guest/lib/%.sh
 vm-image: module test-kmods guest-progs
 	@mkdir -p $(B)/guest/kmods
 	@cp -p tests/kmod/*.ko $(B)/guest/kmods/
-	@cp -p tests/run-tests $(B)/guest/tests/run-tests
+	@cp -p tests/run-tests tests/kernel-dumps $(B)/guest/tests/
 	@if [ ! -f $(B)/vm/initramfs.cpio.gz ] || \
 	    [ -n "$$(find netmap.ko $(B)/guest vm/init vm/mkimage -newer $(B)/vm/initramfs.cpio.gz | head -n 1)" ]; then \
 	  echo "  IMAGE   $(B)/vm/initramfs.cpio.gz"; \
