@@ -53,6 +53,7 @@ struct nm_adapter {
 	int refcount;			/* control lock */
 	u32 bindings;			/* file descriptors bound to this adapter (control lock) */
 	bool kernel_owned;		/* a device on a switch: REGISTER gets EBUSY (control lock) */
+	u32 monitors_opened;		/* for monitor names, `<port>/r#<N>` (control lock) */
 	u16 vnet_hdr_len;
 
 	/* poll() of an fd bound to several rings of one direction sleeps here (spec §4.8). */
@@ -105,6 +106,24 @@ void nm_adapter_foreach(void (*fn)(void *arg, struct nm_adapter *na), void *arg)
 int nm_kring_may_attach(const struct nm_kring *kr, const struct nm_ring_user *u);
 int nm_kring_attach(struct nm_kring *kr, struct nm_ring_user *u, struct nm_ring_link *l);
 bool nm_kring_detach(struct nm_kring *kr, struct nm_ring_link *l);
+
+/*
+ * Taps (core/ring_user.c): watchers of a ring's frames that are not its users (struct
+ * nm_kring_tap).  nm_kring_tap_add needs a ring that exists (kr->ring); nm_kring_tap_del unlinks
+ * t if it is still there (a cut tap is not); after it, call nm_os_wait_data_path() before freeing
+ * t or anything its frames hook touches.  Both under the control lock.
+ *
+ * The sync paths (core/sync.c) call the taps when kr->taps is set: nm_kring_taps_before after a
+ * valid prologue and before the port's sync, nm_kring_taps_after after a successful one and
+ * before nm_kring_finalize, with what _before saw.
+ */
+struct nm_tap_point {
+	u32 hwcur, rtail;		/* before the sync */
+};
+void nm_kring_tap_add(struct nm_kring *kr, struct nm_kring_tap *t);
+void nm_kring_tap_del(struct nm_kring *kr, struct nm_kring_tap *t);
+void nm_kring_taps_before(struct nm_kring *kr, struct nm_tap_point *p);
+void nm_kring_taps_after(struct nm_kring *kr, const struct nm_tap_point *p);
 
 /* Default ring_fill / ring_drain: one fresh buffer per slot, len = buffer size. */
 int nm_kring_fill_bufs(struct nm_kring *kr);

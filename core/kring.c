@@ -115,5 +115,6 @@ void nm_kring_timestamp(struct nm_kring *kr)
 const struct nm_counter nm_kring_counters[] = {
 	NM_COUNTER(struct nm_kring, bad_syncs, "syncs whose head or cur was invalid (spec 4.6)"),
 	NM_COUNTER(struct nm_kring, bad_slots, "slots whose buf_idx or len the kernel replaced"),
+	NM_COUNTER(struct nm_kring, skipped, "monitor rings: frames skipped for lack of room (the oldest of a batch)"),
 };
 const size_t nm_kring_ncounters = NM_COUNTERS_N(nm_kring_counters);

@@ -50,6 +50,28 @@ struct nm_ring_link {
 	struct nm_ring_link *next;	/* published with a store-release: walkers take no lock */
 };
 
+/*
+ * A tap (core/ring_user.c): someone who watches the frames a ring moves without being one of its
+ * users - a monitor (core/monitor.c).  A tap does not keep the ring alive: when the ring's last
+ * user leaves, every tap is cut first.  Owned by the tapper.
+ */
+struct nm_kring_tap {
+	/*
+	 * Called by the thread that holds the ring (busy), inside a data-path section, in any
+	 * context, with the frames in slots [from, to):
+	 *   done = false: new frames, after a successful sync and before the new tail is
+	 *                 published: taken for transmission (TX), or received (RX);
+	 *   done = true:  frames the ring is done with, whose buffers the tap may swap: TX slots
+	 *                 whose transmission completed (after the sync), RX slots the application
+	 *                 released (before the sync hands them back to the port).
+	 */
+	void (*frames)(struct nm_kring_tap *t, struct nm_kring *kr, u32 from, u32 to);
+	/* The ring is about to leave shared memory; the tap is already unlinked.  Control lock. */
+	void (*cut)(struct nm_kring_tap *t);
+	struct nm_kring_tap *next;	/* published with a store-release, like nm_ring_link */
+	bool done;
+};
+
 struct nm_kring {
 	struct netmap_ring *ring;	/* shared; NULL while no fd binds this ring */
 	struct nm_adapter *na;
@@ -78,6 +100,7 @@ struct nm_kring {
 	u32 app_users;			/* users with NM_RING_USER_APP */
 	u32 notifiers;			/* users with a notify hook */
 	bool exclusive;			/* an NM_RING_USER_EXCLUSIVE user is attached */
+	struct nm_kring_tap *taps;	/* newest first; ring_user.c, control lock */
 
 	/*
 	 * Pipes: the kring this one is connected to, and the index this ring publishes to it.  A TX
@@ -91,6 +114,7 @@ struct nm_kring {
 	/* Statistics users can read; never logged per slot. */
 	u64 bad_syncs;			/* head/cur violations (spec §4.6) */
 	u64 bad_slots;			/* slots whose buf_idx or len the kernel had to replace */
+	u64 skipped;			/* monitor rings: frames dropped for lack of room */
 
 	struct nm_os_waitq wq;		/* poll() of an fd bound to just this ring sleeps here */
 	char name[NETMAP_REQ_IFNAMSIZ + 16];	/* "<port> TX0", for log lines */

@@ -33,19 +33,6 @@ void nm_port_provider_del(struct nm_port_provider *p)
 	nm_os_ctrl_unlock();
 }
 
-/* Monitors come later: until then their flags get a clear answer instead of another port. */
-static struct nm_adapter *nm_monitor_lookup(const struct nm_port_req *req)
-{
-	if (!(req->flags & (NR_MONITOR_TX | NR_MONITOR_RX | NR_ZCOPY_MON)))
-		return NULL;
-	nm_os_log_ratelimited("%s: monitors are not supported by this build yet", req->name);
-	return ERR_PTR(-EOPNOTSUPP);
-}
-
-static struct nm_port_provider nm_monitor_provider = {
-	.what = "monitor", .order = NM_PORT_ORDER_MONITOR, .lookup = nm_monitor_lookup,
-};
-
 void nm_ports_init(void)
 {
 	nm_port_provider_add(&nm_null_provider);

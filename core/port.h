@@ -59,8 +59,10 @@ struct nm_adapter *nm_port_lookup(const struct nm_port_req *req);
 /* The same, asking only the device providers (native, then generic). */
 struct nm_adapter *nm_port_device_lookup(const struct nm_port_req *req);
 
-/* The core's providers (core/null.c, core/pipe.c, core/vale.c, core/vale_persist.c). */
-extern struct nm_port_provider nm_null_provider, nm_pipe_provider;
+/* The core's providers (core/null.c, monitor.c, pipe.c, vale.c, vale_persist.c). */
+extern struct nm_port_provider nm_null_provider, nm_monitor_provider, nm_pipe_provider;
 extern struct nm_port_provider nm_vale_provider, nm_vale_persist_provider;
+/* A monitor's adapter ops: how REGISTER recognises one (core/monitor.c). */
+extern const struct nm_adapter_ops nm_monitor_ops;
 
 #endif /* NM_CORE_PORT_H */

@@ -183,7 +183,10 @@ static void nm_register_reply(struct nm_file *nf, struct nmreq_register *reg, u3
 	reg->nr_host_rx_rings = na->num_host_rings[NM_RX];
 	reg->nr_mem_id = nm_mem_id(na->mem);
 	reg->nr_extra_bufs = extra;
-	/* nr_mode, nr_ringid and nr_flags come back exactly as sent (spec Appendix A.3). */
+	/* nr_mode, nr_ringid and nr_flags come back exactly as sent (spec Appendix A.3), but a
+	 * zero-copy monitor watches both directions and says so. */
+	if (na->ops == &nm_monitor_ops && (reg->nr_flags & NR_ZCOPY_MON))
+		reg->nr_flags |= NR_MONITOR_TX | NR_MONITOR_RX;
 }
 
 /*

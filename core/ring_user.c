@@ -10,7 +10,10 @@
  *   - a pipe, which keeps the rings of both its ends alive (core/pipe.c);
  *   - the kernel driving a device's rings on a switch (core/vale_nic.c): exclusive, and told of
  *     every wake-up.
- * Monitors, the in-kernel sync loop and VALE polling threads are the next ones.
+ * The in-kernel sync loop and VALE polling threads are the next ones.
+ *
+ * A ring also has taps: monitors (core/monitor.c) watching the frames it moves.  They are not
+ * users - a monitor does not keep a port in netmap mode - so the last user's detach cuts them.
  *
  * Rules (spec §5.6 "Exclusivity", extended to kernel users): a ring with an exclusive user takes
  * no other user; an exclusive user needs a ring that no application uses.  Other users, such as
@@ -22,6 +25,8 @@
  *
  *     attach: l->next = head; store-release head = l   ──pairs with──▶  walker's load-acquire
  *     detach: *prev = l->next; then nm_os_wait_data_path() before l is freed (the caller's)
+ *
+ * Taps follow the same protocol; their walker is the ring's own sync (nm_kring_taps_call).
  */
 #include "adapter.h"
 
@@ -59,7 +64,11 @@ static int nm_kring_create(struct nm_kring *kr)
 	return 0;
 }
 
-/* The last user left: the buffers go back and the ring leaves shared memory. */
+/*
+ * The last user left: the buffers go back, the taps still there are cut and the ring leaves
+ * shared memory.  The port's drain comes first: a monitor ring hands the monitor chained after
+ * it (its tap) to what it watched, rather than having it cut.
+ */
 static void nm_kring_delete(struct nm_kring *kr)
 {
 	struct nm_adapter *na = kr->na;
@@ -68,6 +77,12 @@ static void nm_kring_delete(struct nm_kring *kr)
 		na->ops->ring_drain(kr);
 	else
 		nm_kring_free_bufs(kr);
+	while (kr->taps) {
+		struct nm_kring_tap *t = kr->taps;
+
+		WRITE_ONCE(kr->taps, t->next);
+		t->cut(t);
+	}
 	nm_mem_ring_delete(na->mem, kr->ring);
 	kr->ring = NULL;
 }
@@ -108,7 +123,8 @@ int nm_kring_attach(struct nm_kring *kr, struct nm_ring_user *u, struct nm_ring_
 bool nm_kring_detach(struct nm_kring *kr, struct nm_ring_link *l)
 {
 	struct nm_ring_user *u = l->user;
-	bool walked = kr->notifiers > 0;	/* a walker may be on l */
+	/* A walker may be on l; or, when this is the last user, on a tap it cuts. */
+	bool walked = kr->notifiers > 0 || (kr->nusers == 1 && kr->taps);
 	struct nm_ring_link **pp;
 
 	for (pp = &kr->users; *pp != l; pp = &(*pp)->next)
@@ -149,4 +165,57 @@ void nm_kring_wake(struct nm_kring *kr)
 		nm_kring_notify_users(kr);
 	nm_os_waitq_wake(&kr->wq);
 	nm_os_waitq_wake(&kr->na->dir_wq[kr->dir]);
+}
+
+void nm_kring_tap_add(struct nm_kring *kr, struct nm_kring_tap *t)
+{
+	t->next = kr->taps;
+	smp_store_release(&kr->taps, t);	/* pairs with the acquire in nm_kring_tap_frames */
+}
+
+void nm_kring_tap_del(struct nm_kring *kr, struct nm_kring_tap *t)
+{
+	struct nm_kring_tap **pp;
+
+	for (pp = &kr->taps; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			WRITE_ONCE(*pp, t->next);
+			return;
+		}
+	}
+}
+
+/* Calls the taps of one kind (done or not) with [from, to), if that is not empty. */
+static void nm_kring_taps_call(struct nm_kring *kr, bool done, u32 from, u32 to)
+{
+	struct nm_kring_tap *t;
+
+	if (from == to)
+		return;
+	nm_os_data_path_begin();
+	for (t = smp_load_acquire(&kr->taps); t; t = smp_load_acquire(&t->next))
+		if (t->done == done)
+			t->frames(t, kr, from, to);
+	nm_os_data_path_end();
+}
+
+void nm_kring_taps_before(struct nm_kring *kr, struct nm_tap_point *p)
+{
+	p->hwcur = kr->hwcur;
+	p->rtail = kr->rtail;
+	if (kr->dir == NM_RX)	/* released by the application: [hwcur, head) */
+		nm_kring_taps_call(kr, true, kr->hwcur, kr->rhead);
+}
+
+void nm_kring_taps_after(struct nm_kring *kr, const struct nm_tap_point *p)
+{
+	u32 n = kr->num_slots;
+
+	if (kr->dir == NM_RX) {
+		nm_kring_taps_call(kr, false, p->rtail, kr->hwtail);	/* received */
+		return;
+	}
+	nm_kring_taps_call(kr, false, p->hwcur, kr->hwcur);		/* taken */
+	/* Completed: the slots tail moves over, up to the one it now stops before (kring.h). */
+	nm_kring_taps_call(kr, true, nm_next(p->rtail, n), nm_next(kr->hwtail, n));
 }

@@ -12,11 +12,15 @@ static enum nm_sync_result nm_kring_sync(struct nm_kring *kr)
 {
 	const struct nm_adapter_ops *ops = kr->na->ops;
 	bool valid = nm_kring_prologue(kr);
+	bool tapped = unlikely(READ_ONCE(kr->taps) != NULL);	/* monitors */
+	struct nm_tap_point tp;
 	int err;
 
+	if (kr->dir == NM_TX && !valid)
+		return NM_SYNC_BAD;	/* an invalid TX ring is not synced (spec §4.6) */
+	if (tapped)
+		nm_kring_taps_before(kr, &tp);
 	if (kr->dir == NM_TX) {
-		if (!valid)
-			return NM_SYNC_BAD;	/* an invalid TX ring is not synced (spec §4.6) */
 		err = ops->txsync(kr);
 	} else {
 		nm_kring_timestamp(kr);
@@ -24,21 +28,30 @@ static enum nm_sync_result nm_kring_sync(struct nm_kring *kr)
 	}
 	if (err)
 		return NM_SYNC_BAD;
+	if (tapped)
+		nm_kring_taps_after(kr, &tp);
 	nm_kring_finalize(kr);
 	return valid ? NM_SYNC_OK : NM_SYNC_BAD;
 }
 
 int nm_kring_kernel_sync(struct nm_kring *kr, u32 head)
 {
+	bool tapped = unlikely(READ_ONCE(kr->taps) != NULL);
+	struct nm_tap_point tp;
 	int err;
 
 	WRITE_ONCE(kr->ring->head, head);	/* kept coherent for anyone inspecting the ring */
 	WRITE_ONCE(kr->ring->cur, head);
 	kr->rhead = kr->rcur = head;
+	if (tapped)
+		nm_kring_taps_before(kr, &tp);
 	err = kr->dir == NM_TX ? kr->na->ops->txsync(kr) : kr->na->ops->rxsync(kr);
-	if (!err)
-		nm_kring_finalize(kr);
-	return err;
+	if (err)
+		return err;
+	if (tapped)
+		nm_kring_taps_after(kr, &tp);
+	nm_kring_finalize(kr);
+	return 0;
 }
 
 static enum nm_sync_result nm_kring_try_sync(struct nm_kring *kr)
@@ -75,7 +88,7 @@ static bool nm_kring_ready(const struct nm_kring *kr)
 	return READ_ONCE(kr->ring->cur) != kr->hwtail;
 }
 
-static unsigned int nm_poll_tx(struct nm_file *nf, struct nm_adapter *na)
+static unsigned int nm_poll_tx(struct nm_file *nf, struct nm_adapter *na, bool want_out)
 {
 	unsigned int revents = 0;
 	bool found_space = false;
@@ -85,8 +98,12 @@ static unsigned int nm_poll_tx(struct nm_file *nf, struct nm_adapter *na)
 		struct nm_kring *kr = &na->krings[NM_TX][i];
 		enum nm_sync_result res;
 
-		/* Once there is space somewhere, rings with nothing pending need no sync. */
-		if (found_space && READ_ONCE(kr->ring->head) == kr->hwcur)
+		/*
+		 * Rings with nothing pending need no sync once there is space somewhere, or when
+		 * only receiving (no POLLOUT): a monitor's TX ring, whose sync always fails, then
+		 * does not turn every POLLIN into POLLERR.
+		 */
+		if ((found_space || !want_out) && READ_ONCE(kr->ring->head) == kr->hwcur)
 			continue;
 		res = nm_kring_try_sync(kr);
 		if (res == NM_SYNC_BAD || res == NM_SYNC_STOPPED)
@@ -139,7 +156,7 @@ unsigned int nm_file_poll(struct nm_file *nf, unsigned int events, nm_poll_wait_
 		if (nf->last[d] > nf->first[d])
 			wait(arg, nm_poll_queue(nf, na, d));
 	if (want_tx)
-		revents |= nm_poll_tx(nf, na);
+		revents |= nm_poll_tx(nf, na, events & NM_POLL_OUT);
 	if (want_rx)
 		revents |= nm_poll_rx(nf, na);
 	return revents & (events | NM_POLL_ERR);

@@ -205,8 +205,9 @@ static int nm_vale_show(struct seq_file *m, void *v)
 
 /*
  * /proc/netmap_rings: one line per ring that exists (has a user), with its users and counters:
- * "<port> <tx|rx><index> users <n> bad_syncs <n> bad_slots <n>".  Index as in nr_ringid: NIC
- * rings first, then host rings.
+ * "<port> <tx|rx><index> users <n> bad_syncs <n> bad_slots <n> skipped <n>" (skipped: frames a
+ * monitor ring dropped for lack of room).  Index as in nr_ringid: NIC rings first, then host
+ * rings.
  */
 static void nm_rings_show_adapter(void *arg, struct nm_adapter *na)
 {

@@ -57,6 +57,32 @@ static inline long t_read_long(const char *path)
 	return v;
 }
 
+/*
+ * The value after `key` on the line of file `path` (a /proc table) that starts with `prefix`;
+ * -1 if there is no such line or key.  A NULL key asks whether the line exists: 1 or -1.
+ */
+static inline long t_line_value(const char *path, const char *prefix, const char *key)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	long v = -1;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *k;
+
+		if (strncmp(line, prefix, strlen(prefix)) != 0)
+			continue;
+		k = key ? strstr(line, key) : NULL;
+		if (!key)
+			v = 1;
+		else if (k)
+			v = strtol(k + strlen(key) + 1, NULL, 10);
+	}
+	if (f)
+		fclose(f);
+	return v;
+}
+
 static inline int t_exit(void)
 {
 	return t_failures ? 1 : 0;

@@ -35,9 +35,12 @@ static inline void nm_hdr_init(struct nmreq_header *h, uint16_t type, const char
 	h->nr_body = (uintptr_t)body;
 }
 
-/* REGISTER `name` on a new fd (no mmap).  Returns 0 or -errno; p->fd stays open either way. */
-static inline int nm_register(struct nmport *p, const char *name, uint32_t mode, uint16_t ringid,
-			      uint64_t flags)
+/*
+ * REGISTER `name` on a new fd (no mmap), with `slots` per ring (0: the port's) in allocator
+ * mem_id (0: the port's own).  Returns 0 or -errno; p->fd stays open either way.
+ */
+static inline int nm_register_in(struct nmport *p, const char *name, uint32_t mode,
+				 uint16_t ringid, uint64_t flags, uint32_t slots, uint16_t mem_id)
 {
 	memset(p, 0, sizeof(*p));
 	p->fd = open("/dev/netmap", O_RDWR);
@@ -47,7 +50,29 @@ static inline int nm_register(struct nmport *p, const char *name, uint32_t mode,
 	p->reg.nr_mode = mode;
 	p->reg.nr_ringid = ringid;
 	p->reg.nr_flags = flags;
+	p->reg.nr_tx_slots = p->reg.nr_rx_slots = slots;
+	p->reg.nr_mem_id = mem_id;
 	return ioctl(p->fd, NIOCCTRL, &p->hdr) ? -errno : 0;
+}
+
+/* REGISTER `name` on a new fd (no mmap).  Returns 0 or -errno; p->fd stays open either way. */
+static inline int nm_register(struct nmport *p, const char *name, uint32_t mode, uint16_t ringid,
+			      uint64_t flags)
+{
+	return nm_register_in(p, name, mode, ringid, flags, 0, 0);
+}
+
+/* nm_register_in of all NIC rings, then mapped. */
+static inline int nm_open_in(struct nmport *p, const char *name, uint64_t flags, uint32_t slots,
+			     uint16_t mem_id);
+
+/* The value of `key` on the /proc/netmap_rings line of ring "<port> <ring>"; -1 if absent. */
+static inline long nm_ring_counter(const char *port, const char *ring, const char *key)
+{
+	char want[128];
+
+	snprintf(want, sizeof(want), "%s %s ", port, ring);
+	return t_line_value("/proc/netmap_rings", want, key);
 }
 
 static inline int nm_map(struct nmport *p)
@@ -59,6 +84,14 @@ static inline int nm_map(struct nmport *p)
 	}
 	p->nifp = NETMAP_IF(p->mem, p->reg.nr_offset);
 	return 0;
+}
+
+static inline int nm_open_in(struct nmport *p, const char *name, uint64_t flags, uint32_t slots,
+			     uint16_t mem_id)
+{
+	int err = nm_register_in(p, name, NR_REG_ALL_NIC, 0, flags, slots, mem_id);
+
+	return err ? err : nm_map(p);
 }
 
 /* Register and map; exits the test on failure, since nothing after it could run. */

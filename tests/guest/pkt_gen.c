@@ -1,11 +1,12 @@
 /*
  * pkt-gen, the real tool (/usr/local/bin/pkt-gen), run as scripts run it: two processes over a
- * pipe and over a VALE switch, counts parsed from the final report, the periodic line matched
- * against its documented format, txseq/rxseq catching a skipped and a swapped sequence number
- * (the --test-skip/--test-swap aids), checksums under address ranges, random lengths, IPv6 and
- * multi-slot packets, two threads per side, ping/pong RTT lines, --json lines, the exit status of
- * an rx that falls short of -n, and the static build's missing pcap support.  Every child is
- * reaped (killed after a deadline) before the program exits.
+ * pipe and over a VALE switch, with a copy and a zero-copy monitor of the receiver, counts parsed
+ * from the final report, the periodic line matched against its documented format, txseq/rxseq
+ * catching a skipped and a swapped sequence number (the --test-skip/--test-swap aids), checksums
+ * under address ranges, random lengths, IPv6 and multi-slot packets, two threads per side,
+ * ping/pong RTT lines, --json lines, the exit status of an rx that falls short of -n, and the
+ * static build's missing pcap support.  Every child is reaped (killed after a deadline) before
+ * the program exits.
  *
  *   pkt_gen [PKT-GEN]     the binary to test (default /usr/local/bin/pkt-gen)
  */
@@ -307,6 +308,55 @@ static void test_vale(void)
 	print_rate(&rx);
 }
 
+/* Whether /proc/netmap_rings has a line starting with `prefix`. */
+static int ring_listed(const char *prefix)
+{
+	return t_line_value("/proc/netmap_rings", prefix, NULL) == 1;
+}
+
+/* Waits up to 10 s for ring_listed(prefix). */
+static int ring_up(const char *prefix)
+{
+	int i;
+
+	for (i = 0; i < 100 && !ring_listed(prefix); i++)
+		usleep(100000);
+	return ring_listed(prefix);
+}
+
+/* pkt-gen -f rx on a copy and on a zero-copy monitor of the receiving VALE port (spec §7.4). */
+static void test_monitor(void)
+{
+	struct proc rx, mr, mz, tx;
+	int srx, smr, smz, stx;
+
+	start(&rx, "mon_rx", "-i vale0:mb@conf:slots=4096 -f rx -n 20000");
+	ok(vale_port_up("vale0:mb"), "monitor: vale0:mb is on the switch");
+	start(&mr, "mon_r", "-i vale0:mb/r@conf:slots=4096 -f rx -n 20000");
+	start(&mz, "mon_z", "-i vale0:mb/z@conf:slots=4096 -f rx -n 20000");
+	ok(ring_up("vale0:mb/r#") && ring_up("vale0:mb/zrt#"),
+	   "monitor: pkt-gen opened vale0:mb/r and vale0:mb/z");
+	start(&tx, "mon_tx", "-i vale0:ma -f tx -n 20000 -R 20000");
+	stx = finish(&tx, 20);
+	srx = finish(&rx, 10);
+	smr = finish(&mr, 10);
+	smz = finish(&mz, 10);
+	ok(stx == 0 && srx == 0 && report_count(&rx, "Received") == 20000,
+	   "monitor: vale0:mb received the 20000 frames (status %d/%d, got %lld)", stx, srx,
+	   report_count(&rx, "Received"));
+	ok(smr == 0 && report_count(&mr, "Received") == 20000,
+	   "monitor: pkt-gen -f rx -i vale0:mb/r received them too (status %d, got %lld)", smr,
+	   report_count(&mr, "Received"));
+	ok(smz == 0 && report_count(&mz, "Received") == 20000,
+	   "monitor: pkt-gen -f rx -i vale0:mb/z received them too (status %d, got %lld)", smz,
+	   report_count(&mz, "Received"));
+	if (smr || smz || srx) {
+		show(&mr);
+		show(&mz);
+		show(&rx);
+	}
+}
+
 /* An unlimited VALE sender: what the switch moves at 60 bytes (received <= sent, no check). */
 static void test_vale_rate(void)
 {
@@ -471,6 +521,7 @@ int main(int argc, char **argv)
 	run("pipe", test_pipe);
 	run("vale", test_vale);
 	run("vale unlimited", test_vale_rate);
+	run("monitor", test_monitor);
 	run("txseq/rxseq", test_seq);
 	run("threads", test_threads);
 	run("ping/pong", test_pingpong);

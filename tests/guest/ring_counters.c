@@ -6,29 +6,6 @@
  */
 #include "nm.h"
 
-/* The value of `key` on the /proc/netmap_rings line of ring "<port> <ring>"; -1 if absent. */
-static long ring_counter(const char *port, const char *ring, const char *key)
-{
-	FILE *f = fopen("/proc/netmap_rings", "r");
-	char line[512], want[128];
-	long v = -1;
-
-	if (!f)
-		return -1;
-	snprintf(want, sizeof(want), "%s %s ", port, ring);
-	while (fgets(line, sizeof(line), f)) {
-		char *k;
-
-		if (strncmp(line, want, strlen(want)) != 0)
-			continue;
-		k = strstr(line, key);
-		if (k)
-			v = strtol(k + strlen(key) + 1, NULL, 10);
-	}
-	fclose(f);
-	return v;
-}
-
 int main(void)
 {
 	struct nmport m, s;
@@ -40,8 +17,9 @@ int main(void)
 	nm_open_or_die(&s, "rc}1", NR_REG_ALL_NIC, 0, 0);
 	tx = NETMAP_TXRING(m.nifp, 0);
 	n = tx->num_slots;
-	ok(ring_counter("rc{1", "tx0", "users") == 2 && ring_counter("rc{1", "tx0", "bad_slots") == 0 &&
-	   ring_counter("rc}1", "rx0", "bad_syncs") == 0,
+	ok(nm_ring_counter("rc{1", "tx0", "users") == 2 &&
+	   nm_ring_counter("rc{1", "tx0", "bad_slots") == 0 &&
+	   nm_ring_counter("rc}1", "rx0", "bad_syncs") == 0,
 	   "/proc/netmap_rings lists the pipe's rings: 2 users (the pipe, the fd), no errors");
 
 	tx->slot[tx->cur].buf_idx = 0x7fffffff;	/* outside the region */
@@ -49,19 +27,20 @@ int main(void)
 	tx->slot[nm_ring_next(tx, tx->cur)].len = 65535;	/* longer than any buffer */
 	tx->head = tx->cur = nm_ring_next(tx, nm_ring_next(tx, tx->cur));
 	ok(ioctl(m.fd, NIOCTXSYNC, NULL) == 0, "a TX sync with two bad slots succeeds");
-	ok(ring_counter("rc{1", "tx0", "bad_slots") == 2,
-	   "bad_slots counts them (%ld)", ring_counter("rc{1", "tx0", "bad_slots"));
+	ok(nm_ring_counter("rc{1", "tx0", "bad_slots") == 2,
+	   "bad_slots counts them (%ld)", nm_ring_counter("rc{1", "tx0", "bad_slots"));
 
 	tx->head = n + 5;			/* out of range */
 	ioctl(m.fd, NIOCTXSYNC, NULL);
 	tx->head = tx->cur = tx->tail;		/* and after the correction: behind hwcur */
 	ioctl(m.fd, NIOCTXSYNC, NULL);
-	ok(ring_counter("rc{1", "tx0", "bad_syncs") >= 1,
-	   "bad_syncs counts head/cur violations (%ld)", ring_counter("rc{1", "tx0", "bad_syncs"));
-	ok(ring_counter("rc}1", "rx0", "bad_syncs") == 0 && ring_counter("rc}1", "rx0", "bad_slots") == 0,
+	ok(nm_ring_counter("rc{1", "tx0", "bad_syncs") >= 1, "bad_syncs counts head/cur violations (%ld)",
+	   nm_ring_counter("rc{1", "tx0", "bad_syncs"));
+	ok(nm_ring_counter("rc}1", "rx0", "bad_syncs") == 0 &&
+	   nm_ring_counter("rc}1", "rx0", "bad_slots") == 0,
 	   "the peer's counters are its own (still 0)");
 	nm_close(&s);
 	nm_close(&m);
-	ok(ring_counter("rc{1", "tx0", "users") == -1, "a ring with no user is no longer listed");
+	ok(nm_ring_counter("rc{1", "tx0", "users") == -1, "a ring with no user is no longer listed");
 	return t_exit();
 }
