@@ -22,7 +22,9 @@
  * The parent is the port named before the brace: a device, a VALE port, ... whose region the
  * pipes share, so that they can swap buffers with it.  When no port has that name, an implicit
  * parent is created on first use (the spec's auto-deleting persistent port, minus its Linux
- * interface): it owns a private region sized for two pipes and disappears with its last pipe.
+ * interface): it owns a private region sized for two pipes, or uses the allocator the request
+ * names (`name{N@M`: pipes in a NIC's region, for zero-copy fan-out), and disappears with its
+ * last pipe.  A request naming another allocator than its parent's gets EINVAL.
  */
 #include "port.h"
 #include "vale.h"
@@ -385,15 +387,31 @@ static struct nm_pipe_parent *nm_pipe_parent_implicit(const char *name,
 			slots = want;
 	}
 	mreq.tx_slots = mreq.rx_slots = slots;
-	mem = nm_mem_private_new(&mreq);
-	if (IS_ERR(mem))
-		return ERR_CAST(mem);
+	if (req->mem) {		/* `name{N@M`: the pipes live in allocator M (spec §7.3) */
+		mem = req->mem;
+		nm_mem_get(mem);
+	} else {
+		mem = nm_mem_private_new(&mreq);
+		if (IS_ERR(mem))
+			return ERR_CAST(mem);
+	}
 	parent = nm_pipe_parent_alloc(name, mem, NULL, NM_PIPE_DEFAULT_SLOTS);
 	if (!parent) {
 		nm_mem_put(mem);
 		return ERR_PTR(-ENOMEM);
 	}
 	return parent;
+}
+
+/* A parent's pipes share one region: a request naming another (`@M`) cannot join them. */
+static struct nm_pipe_parent *nm_pipe_parent_check_mem(struct nm_pipe_parent *parent,
+						       const struct nm_port_req *req)
+{
+	if (!req->mem || req->mem == parent->mem)
+		return parent;
+	nm_os_log_ratelimited("%s{: the pipes of %s live in mem id %u, not %u", parent->name,
+			      parent->name, nm_mem_id(parent->mem), nm_mem_id(req->mem));
+	return ERR_PTR(-EINVAL);
 }
 
 /*
@@ -409,10 +427,16 @@ static struct nm_pipe_parent *nm_pipe_parent_get(const char *name, const struct 
 
 	for (parent = nm_pipe_parents; parent; parent = parent->next)
 		if (strcmp(parent->name, name) == 0)
-			return parent;
+			return nm_pipe_parent_check_mem(parent, req);
 	na = nm_port_lookup(&preq);
 	if (IS_ERR(na))
 		return PTR_ERR(na) == -ENXIO ? nm_pipe_parent_implicit(name, req) : ERR_CAST(na);
+	if (req->mem && req->mem != na->mem) {
+		nm_os_log_ratelimited("%s{: the pipes of %s live in its region, mem id %u, not %u",
+				      name, name, nm_mem_id(na->mem), nm_mem_id(req->mem));
+		nm_adapter_put(na);
+		return ERR_PTR(-EINVAL);
+	}
 	/* A persistent port on a switch answers to valeX:NAME, not NAME: it is attached. */
 	if (strcmp(na->name, name) != 0 && !nm_is_vale_name(name)) {
 		nm_adapter_put(na);
