@@ -24,6 +24,10 @@
  * DETACH of valeX:eth0, or module unload, takes both ports off and returns the device to its
  * previous state.  If the device disappears while attached, its rings stop; the ports stay until
  * DETACH, dropping what is sent to them.
+ *
+ * The "device" may also be a persistent VALE port already on another switch (cascaded switches,
+ * core/vale_persist.c): its rings are wired to the new switch port exactly like a device's, so
+ * frames its first switch delivers to it go out into the second, and the other way round.
  */
 #include "vale_priv.h"
 
@@ -354,19 +358,11 @@ static void nm_vale_nic_free(struct nm_vale_nic *nic)
 	nm_os_free(nic);
 }
 
-/* Looks up the device and makes the kernel its only user. */
-static struct nm_adapter *nm_vale_nic_claim(const char *ifname, bool host)
+/* Makes the kernel the only user of adapter hw, taking over the caller's reference. */
+static struct nm_adapter *nm_vale_nic_claim(struct nm_adapter *hw, bool host)
 {
-	struct nm_port_req req = {
-		.name = ifname,
-		.mode = host ? NR_REG_NIC_SW : NR_REG_ALL_NIC,
-		.may_create = true,
-	};
-	struct nm_adapter *hw = nm_port_device_lookup(&req);
 	int err;
 
-	if (IS_ERR(hw))
-		return ERR_PTR(PTR_ERR(hw) == -ENXIO ? -EINVAL : PTR_ERR(hw));
 	err = -EBUSY;			/* open by netmap, or on a switch already */
 	if (hw->bindings || hw->kernel_owned)
 		goto put;
@@ -388,15 +384,31 @@ put:
 int nm_vale_nic_attach(struct nm_bridge *b, const char *name, const char *ifname, bool host,
 		       u32 *port_index)
 {
+	struct nm_port_req req = {
+		.name = ifname,
+		.mode = host ? NR_REG_NIC_SW : NR_REG_ALL_NIC,
+		.may_create = true,
+	};
+	struct nm_adapter *hw = nm_port_device_lookup(&req);
+
+	if (IS_ERR(hw))
+		return PTR_ERR(hw) == -ENXIO ? -EINVAL : PTR_ERR(hw);
+	return nm_vale_nic_attach_adapter(b, name, hw, host, port_index);
+}
+
+int nm_vale_nic_attach_adapter(struct nm_bridge *b, const char *name, struct nm_adapter *hw,
+			       bool host, u32 *port_index)
+{
 	char host_name[NETMAP_REQ_IFNAMSIZ];
 	struct nm_vale_nic *nic;
-	struct nm_adapter *hw;
 	int err, k;
 
-	if (host && b->nports + 3 >= NM_BDG_MAXPORTS)
+	if (host && b->nports + 3 >= NM_BDG_MAXPORTS) {
+		nm_adapter_put(hw);
 		return -ENOMEM;		/* room for both ports, or neither */
+	}
 	snprintf(host_name, sizeof(host_name), "%s^", name);
-	hw = nm_vale_nic_claim(ifname, host);
+	hw = nm_vale_nic_claim(hw, host);
 	if (IS_ERR(hw))
 		return PTR_ERR(hw);
 	nic = nm_os_malloc(sizeof(*nic));

@@ -6,6 +6,11 @@
  * It is found as a device (`netmap:NAME`); ATTACH `valeX:NAME` puts it on a switch under the name
  * valeX:NAME, DETACH takes it off again.  Everything here runs under the control lock.
  *
+ * Cascade: ATTACH `valeY:NAME` of a port already on valeX wires the port to a new port valeY:NAME
+ * as a device would be (core/vale_nic.c), joining the two switches through it: frames valeX
+ * sends to NAME come out of valeY and the other way round.  Each attachment is undone by its own
+ * DETACH, in either order; DELIF waits until both are gone (the wire holds a reference).
+ *
  * ATTACH of any other interface puts the device itself on the switch (core/vale_nic.c).
  */
 #include "vale_priv.h"
@@ -165,8 +170,16 @@ int nm_vale_attach(const char *name, struct nmreq_vale_attach *body)
 			goto release;
 		return 0;
 	}
-	if (vp->bdg || vp->na->bindings) {
-		err = -EBUSY;		/* on another switch, or in use by netmap */
+	if (vp->bdg) {		/* on another switch: join the two through it (cascade) */
+		nm_adapter_get(vp->na);
+		err = nm_vale_nic_attach_adapter(b, name, vp->na, body->reg.nr_mode == NR_REG_NIC_SW,
+						 &body->port_index);
+		if (err)
+			goto release;
+		return 0;
+	}
+	if (vp->na->bindings && !vp->na->kernel_owned) {
+		err = -EBUSY;		/* in use by netmap (a cascade's wire may use it) */
 		goto release;
 	}
 	err = nm_bridge_attach(b, vp);

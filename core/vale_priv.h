@@ -114,9 +114,13 @@ void nm_bridge_detach(struct nm_vale_port *vp);
 struct nm_adapter *nm_vale_port_create(const char *name, const u32 rings[NM_DIRS],
 				       const u32 slots[NM_DIRS], u32 extra, struct nm_mem *mem);
 
-/* core/vale_nic.c: devices on a switch (control lock). */
+/* core/vale_nic.c: devices on a switch (control lock).  _attach looks the device up by name;
+ * _attach_adapter wires the adapter given (whose reference it takes over): a persistent port
+ * already on another switch, for cascading. */
 int nm_vale_nic_attach(struct nm_bridge *b, const char *name, const char *ifname, bool host,
 		       u32 *port_index);
+int nm_vale_nic_attach_adapter(struct nm_bridge *b, const char *name, struct nm_adapter *hw,
+			       bool host, u32 *port_index);
 /* DETACH of a device: only through its NIC port (vp == wire[0].vp), which takes both ports away. */
 bool nm_vale_nic_detachable(const struct nm_vale_port *vp);
 void nm_vale_nic_detach(struct nm_vale_port *vp);
