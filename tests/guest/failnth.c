@@ -9,6 +9,8 @@
  * injection then succeeds) and no splat, which tests/run-tests checks after the program (less
  * the sysctl stack dumps announced in main).
  *
+ * NM_FAILNTH_ONLY=TEXT[,TEXT...] runs only the cases whose name contains one of the TEXTs.
+ *
  * Debian's production kernel has no fault injection: there this program says so and skips
  * (make check); make check-debug boots a kernel that has it.  Vmalloc'd region pages carry
  * __GFP_HIGHMEM and stay excluded (ignore-gfp-highmem), or a 42 MB region would be 10,000
@@ -169,6 +171,15 @@ static int reg(struct fi_ctx *c, const char *name, uint32_t mode, uint32_t extra
 	return ctrl(c->fd, NETMAP_REQ_REGISTER, name, &c->reg, opts);
 }
 
+static int reg_flags(struct fi_ctx *c, const char *name, uint64_t flags, uint16_t mem_id)
+{
+	memset(&c->reg, 0, sizeof(c->reg));
+	c->reg.nr_mode = NR_REG_ALL_NIC;
+	c->reg.nr_flags = flags;
+	c->reg.nr_mem_id = mem_id;
+	return ctrl(c->fd, NETMAP_REQ_REGISTER, name, &c->reg, NULL);
+}
+
 static int reg_pipe_new(struct fi_ctx *c) { return reg(c, "fi{1", NR_REG_ALL_NIC, 0, NULL); }
 static int reg_pipe_peer(struct fi_ctx *c) { return reg(c, "fi}1", NR_REG_ALL_NIC, 0, NULL); }
 static int reg_vale_new(struct fi_ctx *c) { return reg(c, "vale3:fi", NR_REG_ALL_NIC, 0, NULL); }
@@ -195,6 +206,23 @@ static void hold_vale(struct fi_ctx *c)
 {
 	open_fd(c);
 	nm_register(&c->hold, "vale3:fi", NR_REG_ALL_NIC, 0, 0);
+}
+
+/* Monitors of the held VALE port: a copy one (private region) and a zero-copy one. */
+static int reg_monitor(struct fi_ctx *c)
+{
+	return reg_flags(c, "vale3:fi", NR_MONITOR_TX | NR_MONITOR_RX, 0);
+}
+
+static int reg_zmonitor(struct fi_ctx *c)
+{
+	return reg_flags(c, "vale3:fi", NR_ZCOPY_MON, 0);
+}
+
+/* A new pipe in the held VALE port's region, by mem id (`fa{1@M`). */
+static int reg_pipe_in(struct fi_ctx *c)
+{
+	return reg_flags(c, "fa{1", 0, c->hold.reg.nr_mem_id);
 }
 
 static int legacy_regif(struct fi_ctx *c)
@@ -298,6 +326,11 @@ static const struct fi_case cases[] = {
 	{ "REGISTER with an unconsumed option", open_fd, reg_leftover, undo_close, close_all,
 	  -EOPNOTSUPP, false },
 	{ "legacy NIOCREGIF VALE port", open_fd, legacy_regif, undo_close, close_all, 0, false },
+	{ "REGISTER copy monitor /rt", hold_vale, reg_monitor, undo_close, close_all, 0, false },
+	{ "REGISTER zero-copy monitor /z", hold_vale, reg_zmonitor, undo_close, close_all, 0,
+	  false },
+	{ "REGISTER pipe in a VALE port's region", hold_vale, reg_pipe_in, undo_close, close_all,
+	  0, false },
 	{ "PORT_INFO_GET pipe", open_fd, port_info, nothing, close_all, 0, false },
 	{ "POOLS_INFO_GET VALE port", open_fd, pools_info, nothing, close_all, 0, false },
 	{ "VALE_NEWIF", open_fd, newif, undo_delif, delif_teardown, 0, true },
@@ -368,8 +401,21 @@ static unsigned int fi_run(const struct fi_case *fc)
 	return injected;
 }
 
+/* Whether name contains one of the comma-separated texts in `only`. */
+static bool fi_selected(const char *name, const char *only)
+{
+	char list[256], *t, *save = NULL;
+
+	snprintf(list, sizeof(list), "%s", only);
+	for (t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		if (strstr(name, t))
+			return true;
+	return false;
+}
+
 int main(void)
 {
+	const char *only = getenv("NM_FAILNTH_ONLY");	/* run the cases whose name has this */
 	unsigned int i, total = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -389,7 +435,11 @@ int main(void)
 		return t_exit();
 	}
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		unsigned int k = fi_run(&cases[i]);
+		unsigned int k;
+
+		if (only && !fi_selected(cases[i].name, only))
+			continue;
+		k = fi_run(&cases[i]);
 
 		printf("# fault injection: %-45s %4u failures injected\n", cases[i].name, k);
 		total += k;
