@@ -122,16 +122,18 @@ static void nm_mon_frames(struct nm_kring_tap *tap, struct nm_kring *pkr, u32 fr
 	struct nm_mon_tap *t = container_of(tap, struct nm_mon_tap, tap);
 	struct nm_mon_ring *mr = t->mr;
 	struct nm_kring *mkr = mr->mkr;
-	const struct nm_buf_lut *plut = nm_mem_lut(pkr->na->mem);
-	const struct nm_buf_lut *mlut = nm_mem_lut(mkr->na->mem);
+	/* Copied into locals: the compiler may not keep them across the slot accesses. */
+	const struct nm_buf_lut plut = *nm_mem_lut(pkr->na->mem);
+	const struct nm_buf_lut mlut = *nm_mem_lut(mkr->na->mem);
+	struct netmap_slot *pslot = pkr->ring->slot, *mslot = mkr->ring->slot;
 	u32 pn = pkr->num_slots, mn = mkr->num_slots;
+	u16 txmon = t->slot_flags;
 	u32 count, prod;
 
 	nm_os_spin_lock(&mr->lock);
 	prod = mr->prod;
 	for (count = nm_mon_room(mr, &from, nm_dist(from, to, pn), pn); count; count--) {
-		nm_mon_copy_slot(plut, &pkr->ring->slot[from], mlut, &mkr->ring->slot[prod],
-				 t->slot_flags);
+		nm_mon_copy_slot(&plut, &pslot[from], &mlut, &mslot[prod], txmon);
 		from = nm_next(from, pn);
 		prod = nm_next(prod, mn);
 	}
@@ -149,29 +151,34 @@ static void nm_mon_zframes(struct nm_kring_tap *tap, struct nm_kring *pkr, u32 f
 	struct nm_mon_ring *mr = t->mr;
 	struct nm_kring *mkr = mr->mkr;
 	const struct nm_buf_lut *lut = nm_mem_lut(mkr->na->mem);
-	u32 pn = pkr->num_slots, mn = mkr->num_slots;
-	u32 count, prod;
+	/* Read once into locals: the compiler may not keep them across the slot accesses. */
+	struct netmap_slot *pslot = pkr->ring->slot, *mslot = mkr->ring->slot;
+	u32 pn = pkr->num_slots, mn = mkr->num_slots, nbufs = lut->total - 2, size = lut->size;
+	u16 keep = t->chained ? 0xffff : (u16)~NS_TXMON, add = t->chained ? 0 : t->slot_flags;
+	u32 count, prod, skipped = 0;
 
 	nm_os_spin_lock(&mr->lock);
 	prod = mr->prod;
 	for (count = nm_mon_room(mr, &from, nm_dist(from, to, pn), pn); count; count--) {
-		struct netmap_slot *ps = &pkr->ring->slot[from], *ms = &mkr->ring->slot[prod];
+		struct netmap_slot *ps = &pslot[from], *ms = &mslot[prod];
 		u32 pidx = READ_ONCE(ps->buf_idx), midx = READ_ONCE(ms->buf_idx);
 		u32 len = READ_ONCE(ps->len);
 		u16 flags = READ_ONCE(ps->flags);
 
 		from = nm_next(from, pn);
-		if (pidx < 2 || pidx >= lut->total || midx < 2 || midx >= lut->total) {
-			WRITE_ONCE(mkr->skipped, mkr->skipped + 1);
+		if (pidx - 2 >= nbufs || midx - 2 >= nbufs) {	/* buffers 0 and 1 are no one's */
+			skipped++;
 			continue;
 		}
 		WRITE_ONCE(ms->buf_idx, pidx);
-		WRITE_ONCE(ms->len, len > lut->size ? lut->size : len);
-		WRITE_ONCE(ms->flags, t->chained ? flags : (flags & ~NS_TXMON) | t->slot_flags);
+		WRITE_ONCE(ms->len, len > size ? size : len);
+		WRITE_ONCE(ms->flags, (flags & keep) | add);
 		WRITE_ONCE(ps->buf_idx, midx);
 		WRITE_ONCE(ps->flags, flags | NS_BUF_CHANGED);
 		prod = nm_next(prod, mn);
 	}
+	if (skipped)
+		WRITE_ONCE(mkr->skipped, mkr->skipped + skipped);
 	nm_mon_publish_unlock(mr, prod);
 }
 

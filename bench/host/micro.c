@@ -2,7 +2,11 @@
  * bench/host/micro.c - micro-benchmarks of the core's hot paths, run on the host through the
  * userspace os.h: the same C that runs in the kernel, without a guest.
  *
- *   micro pipe|vale60|vale1514 [ROUNDS]
+ *   micro pipe|vale60|vale1514|vale60-mon|vale60-zmon [ROUNDS]
+ *
+ * vale60-mon and vale60-zmon add a copy (/r) or zero-copy (/z) monitor of the receiver, whose
+ * application takes every frame each round: the difference to vale60 is what a monitor costs,
+ * its own RXSYNC included.
  *
  * Each scenario moves ROUNDS batches of BATCH packets through the core with the sync calls an
  * application makes (txsync on the sender, rxsync on the receiver, release, rxsync, txsync) and
@@ -54,8 +58,9 @@ static void release(struct netmap_ring *r)
 	r->head = r->cur = r->tail;
 }
 
-/* One round: send a batch, receive it, give the slots back. */
-static u64 round_trip(struct app *tx, struct app *rx, u32 len, const u8 *dst, const u8 *src)
+/* One round: send a batch, receive it, give the slots back; a monitor, if any, takes its copy. */
+static u64 round_trip(struct app *tx, struct app *rx, struct app *mon, u32 len, const u8 *dst,
+		      const u8 *src)
 {
 	struct netmap_ring *t = NETMAP_TXRING(tx->nifp, 0), *r = NETMAP_RXRING(rx->nifp, 0);
 	u64 got;
@@ -67,6 +72,11 @@ static u64 round_trip(struct app *tx, struct app *rx, u32 len, const u8 *dst, co
 	release(r);
 	nm_file_sync(rx->nf, NM_RX);
 	nm_file_sync(tx->nf, NM_TX);
+	if (mon) {
+		nm_file_sync(mon->nf, NM_RX);
+		release(NETMAP_RXRING(mon->nifp, 0));
+		nm_file_sync(mon->nf, NM_RX);
+	}
 	return got;
 }
 
@@ -74,7 +84,7 @@ static int run(const char *scenario, u32 rounds)
 {
 	static const u8 mac_a[6] = { 2, 0, 0, 0, 0, 0xa }, mac_b[6] = { 2, 0, 0, 0, 0, 0xb };
 	const u8 *dst = NULL, *src = NULL;
-	struct app tx, rx;
+	struct app tx, rx, mon, *m = NULL;
 	u64 pkts = 0;
 	u32 len = 60, i;
 	double t0;
@@ -90,8 +100,16 @@ static int run(const char *scenario, u32 rounds)
 		/* Let the switch learn b, so the measured frames are unicast. */
 		fill(NETMAP_TXRING(rx.nifp, 0), 60, mac_a, mac_b);
 		nm_file_sync(rx.nf, NM_TX);
+		if (strstr(scenario, "-mon") || strstr(scenario, "-zmon")) {
+			m = &mon;
+			if (app_open(m, "vale0:b", NR_REG_ALL_NIC, 0,
+				     strstr(scenario, "-zmon") ? NR_ZCOPY_MON : NR_MONITOR_RX, 0, 0)) {
+				fprintf(stderr, "micro: cannot open the monitor of vale0:b\n");
+				return 1;
+			}
+		}
 	} else {
-		fprintf(stderr, "usage: micro pipe|vale60|vale1514 [ROUNDS]\n");
+		fprintf(stderr, "usage: micro pipe|vale60|vale1514|vale60-mon|vale60-zmon [ROUNDS]\n");
 		return 2;
 	}
 	if (len < 60 || len > 2048) {
@@ -100,9 +118,11 @@ static int run(const char *scenario, u32 rounds)
 	}
 	t0 = now_ns();
 	for (i = 0; i < rounds; i++)
-		pkts += round_trip(&tx, &rx, len, dst, src);
+		pkts += round_trip(&tx, &rx, m, len, dst, src);
 	printf("%s packets %llu ns_per_packet %.1f\n", scenario, (unsigned long long)pkts,
 	       (now_ns() - t0) / (pkts ? pkts : 1));
+	if (m)
+		app_close(m);
 	app_close(&rx);
 	app_close(&tx);
 	return pkts == (u64)rounds * BATCH ? 0 : 1;
@@ -114,7 +134,7 @@ int main(int argc, char **argv)
 	int err;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: micro pipe|vale60|vale1514 [ROUNDS]\n");
+		fprintf(stderr, "usage: micro pipe|vale60|vale1514|vale60-mon|vale60-zmon [ROUNDS]\n");
 		return 2;
 	}
 	nm_params_reset();
