@@ -1,10 +1,12 @@
 /*
- * tests/guest/monitor.c - copy monitors (spec §7.4): `PORT/t`, `/r` and `/rt` on a pipe, on VALE
- * ports and on a device through the generic adapter.  Every monitor must see exactly the frames
- * its parent moved, in order and intact, with NS_TXMON on the transmitted ones; a full monitor
- * keeps the newest frames and counts the others in /proc/netmap_rings; the errors, the failing
- * TXSYNC and the parent leaving netmap mode are as the spec says; killing a monitor or its
- * parent under traffic leaves nothing behind (tests/run-tests checks live_objects and the log).
+ * tests/guest/monitor.c - monitors (spec §7.4): copy (`PORT/t`, `/r`, `/rt`) and zero-copy
+ * (`/z`) on a pipe, on VALE ports and on a device through the generic adapter, its host rings
+ * included.  Every monitor must see exactly the frames its parent moved, in order and intact,
+ * with NS_TXMON on the transmitted ones; zero-copy monitors chain and never duplicate a buffer;
+ * a full monitor keeps the newest frames and counts the others in /proc/netmap_rings; the
+ * errors, the failing TXSYNC and the parent leaving netmap mode are as the spec says; killing a
+ * monitor or its parent under traffic leaves nothing behind (tests/run-tests checks
+ * live_objects and the kernel log).
  */
 #include <signal.h>
 #include <sys/wait.h>
@@ -384,6 +386,59 @@ static void zchain(void)
 	nm_close(&pa);
 }
 
+/*
+ * Host rings (`netmap:mh0^/rt`): a program holds mh0's NIC and host rings; what the stack sends
+ * out of mh0 lands on its host RX ring, and what it puts on its host TX ring goes up to the
+ * stack.  A monitor of the host rings sees both, with NS_TXMON on the second.
+ */
+static void host_rings(void)
+{
+	struct nmport p, m;
+	struct netmap_ring *hr, *ht, *mr;
+	struct seen sn = { .next = { 700, 800 } };
+	static uint8_t frame[LEN];
+	int s, err, k;
+
+	if (veth_pair("mh0", "mh1", NULL)) {
+		ok(0, "create veth pair mh0/mh1");
+		return;
+	}
+	s = raw_socket("mh0");
+	nm_open_or_die(&p, "mh0", NR_REG_NIC_SW, 0, 0);
+	err = nm_register_in(&m, "mh0", NR_REG_SW, 0, NR_MONITOR_RX | NR_MONITOR_TX, 0, 0);
+	err = err ? err : nm_map(&m);
+	ok(err == 0 && m.reg.nr_host_rx_rings == 1,
+	   "host rings: open mh0^/rt while a program holds mh0* (%s, %u host RX rings)",
+	   strerror(-err), m.reg.nr_host_rx_rings);
+	if (err || s < 0) {
+		nm_close(&m);
+		nm_close(&p);
+		return;
+	}
+	hr = NETMAP_RXRING(p.nifp, p.reg.nr_rx_rings);
+	ht = NETMAP_TXRING(p.nifp, p.reg.nr_tx_rings);
+	mr = NETMAP_RXRING(m.nifp, m.reg.nr_rx_rings);
+	for (k = 0; k < 10; k++) {		/* the stack -> host RX ring */
+		t_frame(frame, 700 + k, LEN);
+		if (send(s, frame, LEN, 0) != LEN)
+			break;
+	}
+	for (k = 0; k < 10 && rx_wait(&p, hr, 2000) > 0;)
+		for (; !nm_ring_empty(hr); hr->head = hr->cur = nm_ring_next(hr, hr->cur))
+			k++;
+	ioctl(p.fd, NIOCRXSYNC, NULL);
+	tx_frames(ht, 800, 10, LEN);		/* host TX ring -> the stack */
+	ioctl(p.fd, NIOCTXSYNC, NULL);
+	mon_read(&m, &sn);
+	ok(k == 10 && sn.rx == 10 && sn.tx == 10 && sn.bad == 0 && (char *)mr != (char *)m.nifp,
+	   "host rings: the monitor saw the 10 frames from the stack and the 10 to it, NS_TXMON on "
+	   "these (held %d, rx %u tx %u bad %u)", k, sn.rx, sn.tx, sn.bad);
+	nm_close(&m);
+	nm_close(&p);
+	close(s);
+	sh("/sbin/ip link del mh0");
+}
+
 /* kill -9 of a monitor, then of the parent, while frames flow. */
 static void kills(void)
 {
@@ -459,6 +514,7 @@ int main(void)
 		sh("/sbin/ip link del mz0");
 	}
 	zchain();
+	host_rings();
 	full();
 	errors();
 	kills();
