@@ -25,6 +25,13 @@
 #include <string.h>		/* nm_pkt_copy() */
 #include <sys/time.h>		/* D(), RD() */
 #include <sys/types.h>
+/*
+ * What the original header includes and real clients rely on: libpcap's pcap-netmap.c uses
+ * struct ifreq and IFF_PROMISC with only this header.  Before netmap.h, so that <net/if.h>
+ * defines IFNAMSIZ first (netmap.h defines it only when missing).
+ */
+#include <sys/socket.h>
+#include <net/if.h>
 
 #include "netmap.h"
 

@@ -28,7 +28,7 @@ static void rx_drain(struct app *a)
 	nm_file_sync(a->nf, NM_RX);
 }
 
-static void send(struct app *a)
+static void tx_sync(struct app *a)
 {
 	nm_file_sync(a->nf, NM_TX);
 }
@@ -58,7 +58,7 @@ static void test_learning(void)
 	rb = NETMAP_RXRING(b.nifp, 0);
 
 	eth_frame(ta, BCAST, MAC_A, 60, 1, 0);
-	send(&a);
+	tx_sync(&a);
 	ok(rx_count(&b) == 1 && rx_count(&c) == 1 && rx_count(&a) == 0,
 	   "broadcast reaches both other ports, never the sender");
 	ok(frame_is_eth(rb, rb->head, 60, 1), "the broadcast frame arrives intact");
@@ -66,31 +66,31 @@ static void test_learning(void)
 	rx_drain(&c);
 
 	eth_frame(tb, MAC_A, MAC_B, 100, 2, 0);	/* A was learned from the broadcast */
-	send(&b);
+	tx_sync(&b);
 	ok(rx_count(&a) == 1 && rx_count(&c) == 0, "unicast to a learned MAC reaches only its port");
 	rx_drain(&a);
 
 	eth_frame(tc, MAC_X, MAC_C, 64, 3, 0);
-	send(&c);
+	tx_sync(&c);
 	ok(rx_count(&a) == 1 && rx_count(&b) == 1, "unknown unicast is flooded");
 	rx_drain(&a);
 	rx_drain(&b);
 
 	eth_frame(ta, MAC_A, MAC_A, 64, 4, 0);
-	send(&a);
+	tx_sync(&a);
 	ok(rx_count(&b) == 0 && rx_count(&c) == 0 && rx_count(&a) == 0,
 	   "a frame to the sender's own MAC goes nowhere");
 
 	eth_frame(ta, BCAST, MAC_A, 13, 5, 0);
-	send(&a);
+	tx_sync(&a);
 	ok(rx_count(&b) == 0 && stats("vale0:a").drop_bad == 1, "a 13-byte frame is dropped and counted");
 
 	eth_frame(tc, BCAST, MAC_X, 60, 6, NS_NO_LEARN);	/* X must not be learned */
-	send(&c);
+	tx_sync(&c);
 	rx_drain(&a);
 	rx_drain(&b);
 	eth_frame(ta, MAC_X, MAC_A, 60, 7, 0);
-	send(&a);
+	tx_sync(&a);
 	ok(rx_count(&b) == 1 && rx_count(&c) == 1, "NS_NO_LEARN: the source is not learned");
 	rx_drain(&b);
 	rx_drain(&c);
@@ -99,7 +99,7 @@ static void test_learning(void)
 	eth_frame(ta, MAC_B, MAC_A, 60, 8, NS_MOREFRAG);
 	tx_frame(ta, 500, 9, NS_MOREFRAG);
 	tx_frame(ta, 40, 10, 0);
-	send(&a);
+	tx_sync(&a);
 	ok(rx_count(&b) == 3 && (rb->slot[rb->head].flags & NS_MOREFRAG) &&
 	   NS_RFRAGS(&rb->slot[rb->head]) == 3 && !(rb->slot[(rb->head + 2) % 1024].flags & NS_MOREFRAG) &&
 	   frame_is(rb, (rb->head + 1) % 1024, 500, 9), "fragments: 3 slots, NS_MOREFRAG on the first two, count 3");
@@ -114,7 +114,7 @@ static void test_learning(void)
 
 			for (k = 0; k < 700; k++, sent++)
 				eth_frame(ta, MAC_B, MAC_A, 60, 11, 0);
-			send(&a);
+			tx_sync(&a);
 		}
 		ok(rx_count(&b) == 1023 && stats("vale0:b").drop_full == sent - 1023,
 		   "a full ring: 1023 delivered, %u counted as drop_full", sent - 1023);
@@ -124,7 +124,7 @@ static void test_learning(void)
 
 	app_close(&c);
 	eth_frame(ta, BCAST, MAC_A, 60, 12, 0);
-	send(&a);
+	tx_sync(&a);
 	ok(rx_count(&b) == 1, "a port that left no longer receives; the others still do");
 	app_close(&b);
 	app_close(&a);
@@ -149,23 +149,23 @@ static void test_two_port_rings(void)
 	rb1 = NETMAP_RXRING(b.nifp, 1);
 	for (i = 0; i < 5; i++)
 		eth_frame(ta1, BCAST, MAC_A, 60, (u8)(10 + i), 0);
-	send(&a);
+	tx_sync(&a);
 	nm_file_sync(b.nf, NM_RX);
 	ok(nm_ring_space(rb0) == 5 && nm_ring_space(rb1) == 0 && frame_is_eth(rb0, rb0->head, 60, 10),
 	   "broadcasts from TX ring 1 arrive on RX ring 0 (%u, %u)", nm_ring_space(rb0),
 	   nm_ring_space(rb1));
 	for (i = 0; i < 3; i++)
 		eth_frame(ta1, MAC_B, MAC_A, 70, 20, 0);
-	send(&a);
+	tx_sync(&a);
 	nm_file_sync(b.nf, NM_RX);
 	ok(nm_ring_space(rb0) == 8 && nm_ring_space(rb1) == 0,
 	   "unicast to a MAC not yet learned is flooded: RX ring 0 (%u, %u)", nm_ring_space(rb0),
 	   nm_ring_space(rb1));
 	eth_frame(NETMAP_TXRING(b.nifp, 0), BCAST, MAC_B, 60, 30, 0);	/* B learned */
-	send(&b);
+	tx_sync(&b);
 	for (i = 0; i < 4; i++)
 		eth_frame(ta1, MAC_B, MAC_A, 80, 40, 0);
-	send(&a);
+	tx_sync(&a);
 	nm_file_sync(b.nf, NM_RX);
 	ok(nm_ring_space(rb1) == 4 && frame_is_eth(rb1, rb1->head, 80, 40),
 	   "unicast to a learned MAC from TX ring 1 arrives on RX ring 1 (%u)", nm_ring_space(rb1));
@@ -184,7 +184,7 @@ static void test_unbound_and_list(void)
 	app_open(&a, "vale1:a", NR_REG_ALL_NIC, 0, 0, 0, 0);
 	app_open_reg(&t, "vale1:t", &reg);
 	eth_frame(NETMAP_TXRING(a.nifp, 0), BCAST, MAC_A, 60, 1, 0);
-	send(&a);
+	tx_sync(&a);
 	ok(stats("vale1:t").drop_unbound == 1, "a port with no RX ring bound: counted as drop_unbound");
 
 	ok(nm_vale_list_name("vale1:t", &bi, &pi) == 0 && pi == 1, "LIST by name: vale1:t is port 1");
@@ -301,7 +301,7 @@ static void test_parallel_senders(void)
 	app_open(&c, "vale3:c", NR_REG_ALL_NIC, 0, 0, 0, 0);
 	rc = NETMAP_RXRING(c.nifp, 0);
 	eth_frame(NETMAP_TXRING(c.nifp, 0), BCAST, MAC_C, 60, 0, 0);	/* learn C */
-	send(&c);
+	tx_sync(&c);
 	rx_drain(&a);
 	rx_drain(&b);
 	pthread_create(&th[0], NULL, send_numbered, &sa);
@@ -384,7 +384,7 @@ static void test_vnet_hdr(void)
 	memset(buf + 24, 0x5a, 48);
 	s->len = 72;
 	ta->head = ta->cur = nm_ring_next(ta, ta->cur);
-	send(&a);
+	tx_sync(&a);
 	rb = NETMAP_RXRING(b.nifp, 0);
 	ok(rx_count(&b) == 1 && rb->slot[rb->head].len == 60 &&
 	   memcmp(NETMAP_BUF(rb, rb->slot[rb->head].buf_idx), BCAST, 6) == 0,
@@ -393,7 +393,7 @@ static void test_vnet_hdr(void)
 
 	/* b (none) -> a (12): a header is added, saying one buffer. */
 	eth_frame(NETMAP_TXRING(b.nifp, 0), MAC_A, MAC_B, 60, 3, 0);
-	send(&b);
+	tx_sync(&b);
 	ra = NETMAP_RXRING(a.nifp, 0);
 	buf = (u8 *)NETMAP_BUF(ra, ra->slot[ra->head].buf_idx);
 	ok(rx_count(&a) == 1 && ra->slot[ra->head].len == 72 && buf[10] == 1 && buf[0] == 0 &&
@@ -409,7 +409,7 @@ static void test_vnet_hdr(void)
 	memcpy(buf + 18, MAC_A, 6);
 	s->len = 72;
 	ta->head = ta->cur = nm_ring_next(ta, ta->cur);
-	send(&a);
+	tx_sync(&a);
 	ok(rx_count(&b) == 0 && stats("vale4:a").drop_bad == 1,
 	   "a GSO frame is not delivered to a port without a header, and is counted");
 	app_close(&b);
@@ -445,16 +445,16 @@ static void test_persistent(void)
 	   "netmap:vp0 opens the port, named vale5:vp0 while attached");
 	app_open(&x, "vale5:x", NR_REG_ALL_NIC, 0, 0, 0, 0);
 	eth_frame(NETMAP_TXRING(x.nifp, 0), BCAST, MAC_A, 60, 1, 0);
-	send(&x);
+	tx_sync(&x);
 	ok(rx_count(&p) == 1, "an ephemeral port's broadcast reaches the persistent port");
 	ok(app_request(NETMAP_REQ_VALE_DETACH, "vale5:x", &det) == -EBUSY, "DETACH of an ephemeral port: EBUSY");
 	ok(app_request(NETMAP_REQ_VALE_DETACH, "vale5:none", &det) == -ENXIO, "DETACH of a missing port: ENXIO");
 	ok(app_request(NETMAP_REQ_VALE_DETACH, "vale5:vp0", &det) == 0 && det.port_index == 0, "DETACH vale5:vp0");
 	eth_frame(NETMAP_TXRING(x.nifp, 0), BCAST, MAC_A, 60, 2, 0);
-	send(&x);
+	tx_sync(&x);
 	ok(rx_count(&p) == 1, "after DETACH it no longer receives from the switch");
 	eth_frame(NETMAP_TXRING(p.nifp, 0), BCAST, MAC_B, 60, 3, 0);
-	send(&p);
+	tx_sync(&p);
 	ok(nm_ring_space(NETMAP_TXRING(p.nifp, 0)) == 511, "on no switch, its TX ring still drains");
 	ok(app_request(NETMAP_REQ_VALE_DELIF, "vp0", NULL) == -EBUSY, "DELIF while open: EBUSY");
 	app_close(&x);
