@@ -182,24 +182,36 @@ $(B)/guest/tests/lib/%.sh: tests/guest/lib/%.sh
 	install -m 0644 $< $@
 
 # --- the guest image (vm/run builds or refreshes it through this target) ---
-vm-image: module test-kmods guest-progs
+PCAP_LIB = $(B)/libpcap-netmap/lib/libpcap.so.0.8
+vm-image: module test-kmods guest-progs $(PCAP_LIB)
 	@mkdir -p $(B)/guest/kmods
 	@cp -p tests/kmod/*.ko $(B)/guest/kmods/
 	@cp -p tests/run-tests tests/kernel-dumps $(B)/guest/tests/
 	@if [ ! -f $(B)/vm/initramfs.cpio.gz ] || \
-	    [ -n "$$(find netmap.ko $(B)/guest vm/init vm/mkimage -newer $(B)/vm/initramfs.cpio.gz | head -n 1)" ]; then \
+	    [ -n "$$(find netmap.ko $(B)/guest $(PCAP_LIB) vm/init vm/mkimage -newer $(B)/vm/initramfs.cpio.gz | head -n 1)" ]; then \
 	  echo "  IMAGE   $(B)/vm/initramfs.cpio.gz"; \
 	  mkdir -p $(B)/guest/tools; \
 	  vm/mkimage $(B)/vm/initramfs.cpio.gz $(KVER) netmap.ko --tests $(B)/guest/tests \
-	    --kmods $(B)/guest/kmods --tools $(B)/guest/tools; \
+	    --kmods $(B)/guest/kmods --tools $(B)/guest/tools --pcap $(dir $(PCAP_LIB)); \
 	fi
+
+# --- libpcap with netmap support (scripts/libpcap-netmap): Debian's source, our headers ---
+# `LD_LIBRARY_PATH=/usr/local/lib/netmap-pcap tcpdump -i netmap:eth0` after the install target.
+.PHONY: libpcap-netmap libpcap-netmap-install
+libpcap-netmap: $(PCAP_LIB)
+$(PCAP_LIB): include/net/netmap_user.h include/net/netmap.h scripts/libpcap-netmap | deps
+	@echo "  LIBPCAP $@"
+	@scripts/libpcap-netmap > /dev/null
+	@touch $@
+libpcap-netmap-install: $(PCAP_LIB)
+	scripts/libpcap-netmap --install /usr/local/lib/netmap-pcap
 
 check: all vm-image
 	@tests/check
 
 # Builds its own netmap.ko and image under build/debug-kernel/ (netmap.ko and build/vm/ stay
 # those of `make check`); only the static guest programs are shared.
-check-debug: guest-progs
+check-debug: guest-progs $(PCAP_LIB)
 	@tests/check-debug
 
 demo: all vm-image
