@@ -218,6 +218,18 @@ demo: all vm-image
 	@tests/demo
 
 PREFIX ?= /usr/local
+# DKMS: the module's sources in /usr/src/netmap-VERSION, built and installed for the running
+# kernel now and rebuilt by DKMS after every kernel update (dkms/dkms.conf.in).
+VERSION := $(shell cat VERSION)
+.PHONY: dkms-install dkms-remove
+dkms-install:
+	scripts/dkms-tree /usr/src/netmap-$(VERSION)
+	dkms add netmap/$(VERSION)
+	dkms install netmap/$(VERSION)
+dkms-remove:
+	dkms remove netmap/$(VERSION) --all
+	rm -rf /usr/src/netmap-$(VERSION)
+
 install: module lib tools
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) CONFIG_MODULE_SIG_ALL= modules_install
 	install -d $(DESTDIR)$(PREFIX)/include/net $(DESTDIR)$(PREFIX)/share/man/man4 \
