@@ -196,9 +196,9 @@ static int nm_mon_rxsync(struct nm_kring *kr)
 	if (READ_ONCE(mr->cut))
 		return -ENXIO;
 	kr->hwcur = kr->rhead;
-	/* Pairs with the load-acquire in nm_mon_frames: we are done with the released slots. */
+	/* Pairs with the load-acquire in nm_mon_room: we are done with the released slots. */
 	smp_store_release(&mr->cons, kr->hwcur);
-	kr->hwtail = smp_load_acquire(&mr->prod);	/* pairs with nm_mon_frames' release */
+	kr->hwtail = smp_load_acquire(&mr->prod);	/* pairs with nm_mon_publish_unlock */
 	return 0;
 }
 

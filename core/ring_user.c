@@ -170,7 +170,7 @@ void nm_kring_wake(struct nm_kring *kr)
 void nm_kring_tap_add(struct nm_kring *kr, struct nm_kring_tap *t)
 {
 	t->next = kr->taps;
-	smp_store_release(&kr->taps, t);	/* pairs with the acquire in nm_kring_tap_frames */
+	smp_store_release(&kr->taps, t);	/* pairs with the acquire in nm_kring_taps_call */
 }
 
 void nm_kring_tap_del(struct nm_kring *kr, struct nm_kring_tap *t)
