@@ -183,7 +183,7 @@ static void full(void)
 
 static void errors(void)
 {
-	struct nmport p, m, m2;
+	struct nmport p, m, m2 = { .fd = -1 };
 	struct pollfd pfd;
 	int err;
 
