@@ -35,6 +35,18 @@ static inline void nm_hdr_init(struct nmreq_header *h, uint16_t type, const char
 	h->nr_body = (uintptr_t)body;
 }
 
+/* One NIOCCTRL request on a fresh fd, closed again; 0 or the errno (not negated). */
+static inline int nm_ctrl_once(uint16_t type, const char *name, void *body)
+{
+	struct nmreq_header h;
+	int fd = open("/dev/netmap", O_RDWR), err;
+
+	nm_hdr_init(&h, type, name, body);
+	err = ioctl(fd, NIOCCTRL, &h) ? errno : 0;
+	close(fd);
+	return err;
+}
+
 /*
  * REGISTER `name` on a new fd (no mmap), with `slots` per ring (0: the port's) in allocator
  * mem_id (0: the port's own).  Returns 0 or -errno; p->fd stays open either way.

@@ -8,17 +8,6 @@
  */
 #include "generic.h"
 
-static int req(uint16_t type, const char *name, void *body)
-{
-	struct nmreq_header h;
-	int fd = open("/dev/netmap", O_RDWR), err;
-
-	nm_hdr_init(&h, type, name, body);
-	err = ioctl(fd, NIOCCTRL, &h) ? errno : 0;
-	close(fd);
-	return err;
-}
-
 enum op { NEWIF, DELIF, ATTACH, DETACH, TRAFFIC };
 
 struct step {
@@ -65,13 +54,13 @@ static int run_step(const struct step *s)
 
 	switch (s->op) {
 	case NEWIF:
-		return req(NETMAP_REQ_VALE_NEWIF, s->name, &newif);
+		return nm_ctrl_once(NETMAP_REQ_VALE_NEWIF, s->name, &newif);
 	case DELIF:
-		return req(NETMAP_REQ_VALE_DELIF, s->name, NULL);
+		return nm_ctrl_once(NETMAP_REQ_VALE_DELIF, s->name, NULL);
 	case ATTACH:
-		return req(NETMAP_REQ_VALE_ATTACH, s->name, &attach);
+		return nm_ctrl_once(NETMAP_REQ_VALE_ATTACH, s->name, &attach);
 	case DETACH:
-		return req(NETMAP_REQ_VALE_DETACH, s->name, &detach);
+		return nm_ctrl_once(NETMAP_REQ_VALE_DETACH, s->name, &detach);
 	case TRAFFIC:
 		return traffic("vale0:ca", "vale1:cb");
 	}

@@ -7,17 +7,6 @@
 
 #include "nm.h"
 
-static int req(uint16_t type, const char *name, void *body)
-{
-	struct nmreq_header h;
-	int fd = open("/dev/netmap", O_RDWR), err;
-
-	nm_hdr_init(&h, type, name, body);
-	err = ioctl(fd, NIOCCTRL, &h) ? errno : 0;
-	close(fd);
-	return err;
-}
-
 static int iface_exists(const char *name)
 {
 	char path[64];
@@ -40,12 +29,12 @@ int main(void)
 	long refs0 = module_refs();
 	struct nmport p, x;
 
-	ok(req(NETMAP_REQ_VALE_NEWIF, "vpers0", &nif) == 0 && nif.nr_tx_slots == 256,
+	ok(nm_ctrl_once(NETMAP_REQ_VALE_NEWIF, "vpers0", &nif) == 0 && nif.nr_tx_slots == 256,
 	   "NEWIF vpers0 (256 slots)");
 	ok(iface_exists("vpers0"), "vpers0 is a network interface");
 	ok(module_refs() == refs0 + 1, "the persistent port holds a module reference");
-	ok(req(NETMAP_REQ_VALE_NEWIF, "vpers0", &nif) == EEXIST, "NEWIF again: EEXIST");
-	ok(req(NETMAP_REQ_VALE_NEWIF, "lo", &nif) == EEXIST, "NEWIF lo: EEXIST");
+	ok(nm_ctrl_once(NETMAP_REQ_VALE_NEWIF, "vpers0", &nif) == EEXIST, "NEWIF again: EEXIST");
+	ok(nm_ctrl_once(NETMAP_REQ_VALE_NEWIF, "lo", &nif) == EEXIST, "NEWIF lo: EEXIST");
 	ok(system("/sbin/ip link set vpers0 up && /sbin/ip link set vpers0 mtu 9000") == 0,
 	   "the interface comes up and accepts an MTU change");
 	/* No answer is expected (the ARP request goes nowhere), so the status is of no interest. */
@@ -54,8 +43,8 @@ int main(void)
 	   "frames the stack sends to it are dropped and counted (tx_dropped %ld)",
 	   t_read_long("/sys/class/net/vpers0/statistics/tx_dropped"));
 
-	ok(req(NETMAP_REQ_VALE_ATTACH, "vale7:vpers0", &att) == 0, "ATTACH vale7:vpers0");
-	ok(req(NETMAP_REQ_VALE_DELIF, "vpers0", NULL) == EBUSY, "DELIF while attached: EBUSY");
+	ok(nm_ctrl_once(NETMAP_REQ_VALE_ATTACH, "vale7:vpers0", &att) == 0, "ATTACH vale7:vpers0");
+	ok(nm_ctrl_once(NETMAP_REQ_VALE_DELIF, "vpers0", NULL) == EBUSY, "DELIF while attached: EBUSY");
 	nm_open_or_die(&p, "vpers0", NR_REG_ALL_NIC, 0, 0);	/* netmap:vpers0 */
 	nm_open_or_die(&x, "vale7:x", NR_REG_ALL_NIC, 0, 0);
 	ok(strcmp(p.nifp->ni_name, "vale7:vpers0") == 0 && p.reg.nr_tx_slots == 256,
@@ -72,14 +61,15 @@ int main(void)
 		ioctl(p.fd, NIOCRXSYNC);
 		ok(nm_ring_space(NETMAP_RXRING(p.nifp, 0)) == 1, "a frame from the switch reaches it");
 	}
-	ok(req(NETMAP_REQ_VALE_DETACH, "vale7:vpers0", &det) == 0 && det.port_index == 0, "DETACH");
-	ok(req(NETMAP_REQ_VALE_DELIF, "vpers0", NULL) == EBUSY, "DELIF while open: EBUSY");
+	ok(nm_ctrl_once(NETMAP_REQ_VALE_DETACH, "vale7:vpers0", &det) == 0 && det.port_index == 0,
+	   "DETACH");
+	ok(nm_ctrl_once(NETMAP_REQ_VALE_DELIF, "vpers0", NULL) == EBUSY, "DELIF while open: EBUSY");
 	nm_close(&x);
 	nm_close(&p);
-	ok(req(NETMAP_REQ_VALE_DELIF, "vpers0", NULL) == 0 && !iface_exists("vpers0"),
+	ok(nm_ctrl_once(NETMAP_REQ_VALE_DELIF, "vpers0", NULL) == 0 && !iface_exists("vpers0"),
 	   "DELIF removes the interface");
 	ok(module_refs() == refs0, "and its module reference");
-	ok(req(NETMAP_REQ_VALE_DELIF, "vpers0", NULL) == ENXIO, "DELIF again: ENXIO");
-	ok(req(NETMAP_REQ_VALE_DELIF, "lo", NULL) == EINVAL, "DELIF lo: EINVAL");
+	ok(nm_ctrl_once(NETMAP_REQ_VALE_DELIF, "vpers0", NULL) == ENXIO, "DELIF again: ENXIO");
+	ok(nm_ctrl_once(NETMAP_REQ_VALE_DELIF, "lo", NULL) == EINVAL, "DELIF lo: EINVAL");
 	return t_exit();
 }
