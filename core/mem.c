@@ -62,6 +62,7 @@ struct nm_mem {
 	struct nm_mem_priv_req req;	/* private only: what the port needs */
 	struct nm_pool pool[NM_POOL_KINDS];
 	struct nm_buf_lut lut;
+	u64 exhausted[NM_POOL_KINDS];	/* requests refused for lack of objects (/proc/netmap_mem) */
 };
 
 static struct nm_mem *nm_mem_list;
@@ -570,16 +571,45 @@ void nm_mem_pools_info(const struct nm_mem *mem, struct nmreq_pools_info *info)
 	info->nr_buf_pool_objsize = p[NM_POOL_BUF].objsize;
 }
 
+void nm_mem_foreach_usage(nm_mem_usage_fn fn, void *arg)
+{
+	struct nm_mem_usage u;
+	const struct nm_mem *mem;
+	int k;
+
+	for (mem = nm_mem_list; mem; mem = mem->next) {
+		memset(&u, 0, sizeof(u));
+		u.id = mem->id;
+		u.priv = mem->priv;
+		u.refs = mem->refs;
+		u.active = mem->active;
+		u.memsize = mem->active ? nm_mem_size(mem) : 0;
+		u.buf_size = mem->pool[NM_POOL_BUF].objsize;
+		for (k = 0; k < NM_POOL_KINDS; k++) {
+			u.pool[k].name = nm_pool_name[k];
+			u.pool[k].total = mem->active ? mem->pool[k].objtotal : 0;
+			u.pool[k].nfree = mem->pool[k].nfree;
+			u.pool[k].exhausted = mem->exhausted[k];
+		}
+		fn(arg, &u);
+	}
+}
+
 /* --- objects --- */
 
-/* Spec §5.6 "Improve": which pool, which allocator, needed and free, what to raise and to what. */
-static void nm_mem_log_exhausted(const struct nm_mem *mem, int k, u32 need)
+/*
+ * A request for `need` objects of pool k found too few free: counted (an operator's dashboard
+ * shows a pool running out before anyone reads the log) and logged as spec §5.6 "Improve" asks:
+ * which pool, which allocator, needed and free, what to raise and to what.
+ */
+static void nm_mem_exhausted(struct nm_mem *mem, int k, u32 need)
 {
 	const struct nm_pool *p = &mem->pool[k];
 	const char *pre = nm_param_prefix(mem);
 	u32 max = nm_pool_limits[k].num_max[mem->priv];
 	u64 want = nm_roundup_pow2((u64)p->objtotal + need - p->nfree);
 
+	mem->exhausted[k]++;
 	if (p->objtotal >= max) {
 		nm_os_log_ratelimited("mem %u: %s pool exhausted: need %u, %u free of %u; the pool is at its limit of %u objects",
 				      mem->id, nm_pool_name[k], need, p->nfree, p->objtotal, max);
@@ -623,7 +653,7 @@ static void *nm_mem_obj_new(struct nm_mem *mem, int k)
 	}
 	idx = nm_pool_take(p);
 	if (unlikely(idx == NM_NO_OBJ)) {
-		nm_mem_log_exhausted(mem, k, 1);
+		nm_mem_exhausted(mem, k, 1);
 		return NULL;
 	}
 	obj = nm_pool_addr(p, idx);
@@ -699,7 +729,7 @@ int nm_mem_bufs_alloc(struct nm_mem *mem, u32 *idx, u32 n)
 	u32 i;
 
 	if (unlikely(n > p->nfree)) {	/* checked first, so the loop cannot fail half-way */
-		nm_mem_log_exhausted(mem, NM_POOL_BUF, n);
+		nm_mem_exhausted(mem, NM_POOL_BUF, n);
 		return -ENOMEM;
 	}
 	for (i = 0; i < n; i++)
@@ -729,7 +759,7 @@ u32 nm_mem_extra_alloc(struct nm_mem *mem, u32 n, u32 *head)
 	if (unlikely(!p->base))
 		return 0;
 	if (unlikely(n > p->nfree))	/* "need n, m free": the reply carries the m */
-		nm_mem_log_exhausted(mem, NM_POOL_BUF, n);
+		nm_mem_exhausted(mem, NM_POOL_BUF, n);
 	for (i = 0; i < n; i++) {
 		idx = nm_pool_take(p);
 		if (idx == NM_NO_OBJ)

@@ -29,6 +29,7 @@
 #define NM_CORE_MEM_H
 
 #include "os.h"
+#include "params.h"
 #include "../include/net/netmap.h"
 
 struct nm_mem;
@@ -115,6 +116,27 @@ struct nm_mem_priv_req {
 
 /* A new private allocator with the next free mem id, holding one reference; ERR_PTR on failure. */
 struct nm_mem *nm_mem_private_new(const struct nm_mem_priv_req *req);
+
+/*
+ * What /proc/netmap_mem (and the exporter reading it) shows of each allocator: a snapshot taken
+ * under the control lock.  Objects are counted only while the memory exists (active users > 0);
+ * buffers 0 and 1 are reserved, so they are never free.  `exhausted` counts requests refused
+ * because the pool had too few free objects, since the allocator was created.
+ */
+struct nm_mem_usage {
+	u16 id;
+	bool priv;
+	u32 refs, active;
+	u64 memsize;		/* bytes of the region, 0 while inactive */
+	u32 buf_size;
+	struct {
+		const char *name;	/* "if", "ring", "buf" */
+		u32 total, nfree;
+		u64 exhausted;
+	} pool[NM_POOL_KINDS];
+};
+typedef void (*nm_mem_usage_fn)(void *arg, const struct nm_mem_usage *u);
+void nm_mem_foreach_usage(nm_mem_usage_fn fn, void *arg);
 
 /* Activation (see above).  -ENOMEM with a log line naming the pool and parameter; -EINVAL when
  * the parameters are outside the spec's limits. */

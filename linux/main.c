@@ -237,6 +237,33 @@ static int nm_rings_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+/*
+ * /proc/netmap_mem: one line per allocator, "<id> <global|private>" and then name-value pairs:
+ * refs, active (users of its memory), memsize, buf_size, and for each pool (if, ring, buf)
+ * <pool>_total, <pool>_free and <pool>_failures (requests refused because the pool ran out - the
+ * failure users otherwise only see as ENOMEM).  Readers must accept keys they do not know.
+ */
+static void nm_mem_show_one(void *arg, const struct nm_mem_usage *u)
+{
+	int k;
+
+	seq_printf(arg, "%u %s refs %u active %u memsize %llu buf_size %u", u->id,
+		   u->priv ? "private" : "global", u->refs, u->active, u->memsize, u->buf_size);
+	for (k = 0; k < NM_POOL_KINDS; k++)
+		seq_printf(arg, " %s_total %u %s_free %u %s_failures %llu", u->pool[k].name,
+			   u->pool[k].total, u->pool[k].name, u->pool[k].nfree, u->pool[k].name,
+			   u->pool[k].exhausted);
+	seq_putc(arg, '\n');
+}
+
+static int nm_mem_show(struct seq_file *m, void *v)
+{
+	nm_os_ctrl_lock();
+	nm_mem_foreach_usage(nm_mem_show_one, m);
+	nm_os_ctrl_unlock();
+	return 0;
+}
+
 static struct miscdevice nm_miscdev = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "netmap",
@@ -262,9 +289,13 @@ static int __init nm_module_init(void)
 		err = -ENOMEM;
 		goto remove_proc_vale;
 	}
+	if (!proc_create_single("netmap_mem", 0444, NULL, nm_mem_show)) {
+		err = -ENOMEM;
+		goto remove_proc_rings;
+	}
 	err = nm_generic_init();
 	if (err)
-		goto remove_proc_rings;
+		goto remove_proc_mem;
 	err = misc_register(&nm_miscdev);
 	if (err) {
 		pr_err("netmap: cannot register /dev/netmap (error %d)\n", err);
@@ -275,6 +306,8 @@ static int __init nm_module_init(void)
 
 fini_generic:
 	nm_generic_fini();
+remove_proc_mem:
+	remove_proc_entry("netmap_mem", NULL);
 remove_proc_rings:
 	remove_proc_entry("netmap_rings", NULL);
 remove_proc_vale:
@@ -295,6 +328,7 @@ static void __exit nm_module_exit(void)
 	nm_vale_detach_devices();
 	nm_os_ctrl_unlock();
 	nm_generic_fini();
+	remove_proc_entry("netmap_mem", NULL);
 	remove_proc_entry("netmap_rings", NULL);
 	remove_proc_entry("netmap_vale", NULL);
 	nm_ports_fini();

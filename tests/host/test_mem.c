@@ -656,6 +656,74 @@ static void test_buf_copy(void)
 /* Reachable (and volatile, so the store stays), so LeakSanitizer accepts the deliberate leak. */
 static struct nm_mem *volatile kept;
 
+/* --- the usage snapshot behind /proc/netmap_mem --- */
+
+struct usage_find {
+	u16 id;
+	int found;
+	struct nm_mem_usage u;
+};
+
+static void usage_find_one(void *arg, const struct nm_mem_usage *u)
+{
+	struct usage_find *f = arg;
+
+	if (u->id == f->id) {
+		f->found++;
+		f->u = *u;
+	}
+}
+
+static struct nm_mem_usage usage_of(u16 id, int *found)
+{
+	struct usage_find f = { .id = id };
+
+	nm_mem_foreach_usage(usage_find_one, &f);
+	*found = f.found;
+	return f.u;
+}
+
+static void test_usage(void)
+{
+	long base = nm_os_live_objects();
+	struct nm_mem *m = small_new(100);
+	u16 id = nm_mem_id(m);
+	struct nm_mem_usage u;
+	u32 idx[8], head;
+	int found;
+
+	u = usage_of(id, &found);
+	ok(found == 1 && u.priv && u.refs == 1 && u.active == 0 && u.memsize == 0 &&
+	   u.pool[NM_POOL_BUF].total == 0 && !strcmp(u.pool[NM_POOL_BUF].name, "buf"),
+	   "an inactive private allocator is listed once, with no objects");
+	nm_mem_activate(m);
+	nm_mem_bufs_alloc(m, idx, 8);
+	u = usage_of(id, &found);
+	ok(u.active == 1 && u.memsize == nm_mem_size(m) && u.buf_size == nm_mem_buf_size(m) &&
+	   u.pool[NM_POOL_BUF].total == 100 && u.pool[NM_POOL_BUF].nfree == 90,
+	   "active: 100 buffers, 90 free (8 taken, 2 reserved); memsize %llu",
+	   (unsigned long long)u.memsize);
+	capture_begin();
+	nm_mem_bufs_alloc(m, idx, 91);
+	nm_mem_extra_alloc(m, 91, &head);
+	capture_end();
+	u = usage_of(id, &found);
+	ok(u.pool[NM_POOL_BUF].exhausted == 2 && u.pool[NM_POOL_IF].exhausted == 0 &&
+	   u.pool[NM_POOL_BUF].nfree == 0,
+	   "each refused request counts once in its pool's exhausted (%llu)",
+	   (unsigned long long)u.pool[NM_POOL_BUF].exhausted);
+	nm_mem_deactivate(m);
+	nm_mem_activate(m);
+	u = usage_of(id, &found);
+	ok(u.pool[NM_POOL_BUF].exhausted == 2 && u.pool[NM_POOL_BUF].nfree == 98,
+	   "the count outlives a reactivation; the buffers come back");
+	nm_mem_deactivate(m);
+	nm_mem_put(m);
+	u = usage_of(id, &found);
+	ok(found == 0 && nm_os_live_objects() == base, "a destroyed allocator is no longer listed");
+	nm_params_reset();
+}
+
 int main(void)
 {
 	long base = nm_os_live_objects();
@@ -677,6 +745,7 @@ int main(void)
 	test_global_reconfig();
 	test_private_limits();
 	test_buf_copy();
+	test_usage();
 	nm_mem_global_fini();
 	ok(nm_os_live_objects() == base, "global_fini frees the global allocator");
 
