@@ -377,29 +377,42 @@ static u32 nm_max(u32 a, u32 b)
 	return a > b ? a : b;
 }
 
-/* A new monitor of pa (whose reference it takes over), in a private region of its own. */
+/*
+ * The region a new monitor's rings live in, with a reference: a zero-copy monitor swaps buffers
+ * with its parent, so it shares the parent's region (spec §7.4); a copy monitor gets a private
+ * one sized for its rings.
+ */
+static struct nm_mem *nm_mon_mem(struct nm_adapter *pa, bool zcopy, const u32 rings[NM_DIRS],
+				 const u32 host_rings[NM_DIRS], const u32 slots[NM_DIRS])
+{
+	struct nm_mem_priv_req mreq = {
+		.tx_rings = rings[NM_TX] + host_rings[NM_TX],
+		.rx_rings = rings[NM_RX] + host_rings[NM_RX],
+		.tx_slots = slots[NM_TX], .rx_slots = slots[NM_RX],
+	};
+
+	if (!zcopy)
+		return nm_mem_private_new(&mreq);
+	nm_mem_get(pa->mem);
+	return pa->mem;
+}
+
+/* A new monitor of pa (whose reference it takes over); ERR_PTR(-errno) on failure. */
 static struct nm_adapter *nm_mon_create(struct nm_adapter *pa, const struct nm_port_req *req)
 {
 	u32 rings[NM_DIRS] = { 1, nm_max(pa->num_rings[NM_TX], pa->num_rings[NM_RX]) };
 	u32 host = nm_max(pa->num_host_rings[NM_TX], pa->num_host_rings[NM_RX]);
 	u32 host_rings[NM_DIRS] = { host ? 1 : 0, host };
-	u32 slots[NM_DIRS];
-	struct nm_mem_priv_req mreq;
+	bool zcopy = req->flags & NR_ZCOPY_MON;
 	char name[NETMAP_REQ_IFNAMSIZ + 16];	/* nm_adapter_new truncates what does not fit */
 	struct nm_monitor *mon;
 	struct nm_adapter *na;
 	struct nm_mem *mem;
-	int d;
-
-	bool zcopy = req->flags & NR_ZCOPY_MON;
+	u32 slots[NM_DIRS];
+	int d, err = -ENOMEM;
 
 	for (d = 0; d < NM_DIRS; d++)
 		slots[d] = nm_geom(req->slots[d], pa->num_slots[d], NM_MON_MAX_SLOTS);
-	mreq = (struct nm_mem_priv_req) {
-		.tx_rings = rings[NM_TX] + host_rings[NM_TX],
-		.rx_rings = rings[NM_RX] + host_rings[NM_RX],
-		.tx_slots = slots[NM_TX], .rx_slots = slots[NM_RX],
-	};
 	mon = nm_os_malloc(sizeof(*mon));
 	if (!mon)
 		goto put_parent;
@@ -410,23 +423,21 @@ static struct nm_adapter *nm_mon_create(struct nm_adapter *pa, const struct nm_p
 		nm_os_spin_init(&mon->rings[d].lock);
 	mon->parent = pa;
 	mon->flags = req->flags & (NR_MONITOR_TX | NR_MONITOR_RX | NR_ZCOPY_MON);
-	if (zcopy)	/* both directions, in the parent's region (spec §7.4) */
+	if (zcopy)	/* both directions (spec §7.4) */
 		mon->flags |= NR_MONITOR_TX | NR_MONITOR_RX;
-	mem = zcopy ? pa->mem : nm_mem_private_new(&mreq);
+	mem = nm_mon_mem(pa, zcopy, rings, host_rings, slots);
 	if (IS_ERR(mem)) {
-		nm_os_free(mon->rings);
-		nm_os_free(mon);
-		nm_adapter_put(pa);
-		return ERR_CAST(mem);
+		err = PTR_ERR(mem);
+		goto free_rings;
 	}
-	if (zcopy)
-		nm_mem_get(mem);
 	snprintf(name, sizeof(name), "%s/%s%s%s#%u", pa->name, zcopy ? "z" : "",
 		 mon->flags & NR_MONITOR_RX ? "r" : "", mon->flags & NR_MONITOR_TX ? "t" : "",
 		 pa->monitors_opened++);
 	na = nm_adapter_new(name, &nm_monitor_ops, mem, rings, host_rings, slots);
-	if (IS_ERR(na))
+	if (IS_ERR(na)) {	/* it dropped the region's reference */
+		err = PTR_ERR(na);
 		goto free_rings;
+	}
 	na->priv = mon;
 	return na;
 
@@ -436,7 +447,7 @@ free_mon:
 	nm_os_free(mon);
 put_parent:
 	nm_adapter_put(pa);
-	return ERR_PTR(-ENOMEM);
+	return ERR_PTR(err);
 }
 
 static struct nm_adapter *nm_monitor_lookup(const struct nm_port_req *req)

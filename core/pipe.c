@@ -403,23 +403,12 @@ static struct nm_pipe_parent *nm_pipe_parent_implicit(const char *name,
 	return parent;
 }
 
-/* A parent's pipes share one region: a request naming another (`@M`) cannot join them. */
-static struct nm_pipe_parent *nm_pipe_parent_check_mem(struct nm_pipe_parent *parent,
-						       const struct nm_port_req *req)
-{
-	if (!req->mem || req->mem == parent->mem)
-		return parent;
-	nm_os_log_ratelimited("%s{: the pipes of %s live in mem id %u, not %u", parent->name,
-			      parent->name, nm_mem_id(parent->mem), nm_mem_id(req->mem));
-	return ERR_PTR(-EINVAL);
-}
-
 /*
  * The parent named `name` (spec §7.3): an existing port resolved by its full name (a device, a
  * persistent or ephemeral VALE port, ...), whose region the pipes share; or, when no port has
- * that name, an implicit one.
+ * that name, an implicit one, in the region the request names if it names one.
  */
-static struct nm_pipe_parent *nm_pipe_parent_get(const char *name, const struct nm_port_req *req)
+static struct nm_pipe_parent *nm_pipe_parent_find(const char *name, const struct nm_port_req *req)
 {
 	struct nm_port_req preq = { .name = name, .mode = NR_REG_ALL_NIC, .may_create = false };
 	struct nm_pipe_parent *parent;
@@ -427,16 +416,10 @@ static struct nm_pipe_parent *nm_pipe_parent_get(const char *name, const struct 
 
 	for (parent = nm_pipe_parents; parent; parent = parent->next)
 		if (strcmp(parent->name, name) == 0)
-			return nm_pipe_parent_check_mem(parent, req);
+			return parent;
 	na = nm_port_lookup(&preq);
 	if (IS_ERR(na))
 		return PTR_ERR(na) == -ENXIO ? nm_pipe_parent_implicit(name, req) : ERR_CAST(na);
-	if (req->mem && req->mem != na->mem) {
-		nm_os_log_ratelimited("%s{: the pipes of %s live in its region, mem id %u, not %u",
-				      name, name, nm_mem_id(na->mem), nm_mem_id(req->mem));
-		nm_adapter_put(na);
-		return ERR_PTR(-EINVAL);
-	}
 	/* A persistent port on a switch answers to valeX:NAME, not NAME: it is attached. */
 	if (strcmp(na->name, name) != 0 && !nm_is_vale_name(name)) {
 		nm_adapter_put(na);
@@ -450,6 +433,20 @@ static struct nm_pipe_parent *nm_pipe_parent_get(const char *name, const struct 
 		return ERR_PTR(-ENOMEM);
 	}
 	return parent;
+}
+
+/* The parent, if its pipes live where the request says: they share one region, so a request
+ * naming another (`@M`) cannot join them. */
+static struct nm_pipe_parent *nm_pipe_parent_get(const char *name, const struct nm_port_req *req)
+{
+	struct nm_pipe_parent *parent = nm_pipe_parent_find(name, req);
+
+	if (IS_ERR(parent) || !req->mem || req->mem == parent->mem)
+		return parent;
+	nm_os_log_ratelimited("%s{: the pipes of %s live in mem id %u, not %u", name, name,
+			      nm_mem_id(parent->mem), nm_mem_id(req->mem));
+	nm_pipe_parent_put(parent);	/* frees it if it was made just now */
+	return ERR_PTR(-EINVAL);
 }
 
 static struct nm_adapter *nm_pipe_lookup_brace(const struct nm_port_req *req, const char *brace)
