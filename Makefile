@@ -6,6 +6,7 @@
 #                   once from Debian's linux-source into build/debug-kernel/ (tests/check-debug)
 #   make demo       boots a guest and shows netmap at work
 #   make install    installs on a real Linux machine (set KDIR to its kernel's build tree)
+#   make deb        Debian packages in build/deb/: netmap-dkms, libnetmap1, libnetmap-dev, netmap-tools
 #
 # Missing Debian packages are installed first (scripts/deps).  KDIR defaults to the headers of the
 # Debian kernel the guest boots (scripts/kver); override it for a real machine:
@@ -67,7 +68,7 @@ $(B)/lib/libnetmap.a: $(LIB_OBJS)
 	$(if $^,ar rcs $@ $^,printf '!<arch>\n' > $@)
 
 $(B)/lib/libnetmap.so: $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libnetmap.so.1 -o $@.1 $^ -lpthread
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,libnetmap.so.1 -o $@.1 $^ -lpthread
 	ln -sf libnetmap.so.1 $@
 
 $(B)/host/lib/%.o: lib/%.c $(HDRS) | deps
@@ -85,7 +86,7 @@ tools: $(addprefix $(B)/tools/,$(TOOLS))
 
 $(B)/tools/%: $$(wildcard tools/%/*.c tools/%/*.h) $(B)/lib/libnetmap.a
 	@mkdir -p $(dir $@)
-	$(CC) $(NM_CFLAGS) -o $@ $(filter %.c,$^) $(B)/lib/libnetmap.a -lpthread $(TOOL_LIBS_$*)
+	$(CC) $(NM_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(B)/lib/libnetmap.a -lpthread $(TOOL_LIBS_$*)
 
 $(B)/guest/tools/%: $$(wildcard tools/%/*.c tools/%/*.h) $(LIB_SRCS) $(HDRS) | deps
 	@mkdir -p $(dir $@)
@@ -143,7 +144,7 @@ $(B)/bench/micro: bench/host/micro.c $(CORE_SRCS) tests/host/os_user.c $(HDRS) |
 BENCH_PROGS := $(patsubst bench/%.c,$(B)/guest/tools/bench/%,$(wildcard bench/*.c))
 BENCH_SRCS_nmping = $(LIB_SRCS)
 BENCH_LIBS_xsk = -lxdp -lbpf -lelf -lz -lzstd
-.PHONY: bench bench-smoke bench-progs
+.PHONY: bench bench-smoke bench-progs bench-vs-reference
 bench-progs: $(BENCH_PROGS) $(B)/guest/tools/bench/scenarios
 
 $(B)/guest/tools/bench/%: bench/%.c bench/bench.h $(LIB_SRCS) $(HDRS) | deps
@@ -161,6 +162,10 @@ bench: vm-image
 
 bench-smoke: vm-image
 	@bench/smoke
+
+# Ours against the original module (../shared/reference/netmap-upstream) in one boot (bench/README).
+bench-vs-reference: vm-image
+	@bench/vs-reference
 # --- end of the benchmark block ---
 
 # --- static programs for the guest ---
@@ -229,6 +234,19 @@ dkms-install:
 dkms-remove:
 	dkms remove netmap/$(VERSION) --all
 	rm -rf /usr/src/netmap-$(VERSION)
+
+# Debian packages (debian/): netmap-dkms, libnetmap1, libnetmap-dev, netmap-tools, built from a
+# copy of the tree's files (git's, untracked ones too; not build/ or ignored files) in
+# $(B)/deb/src so that dpkg-buildpackage leaves the tree alone.  The .debs land in $(B)/deb/.
+.PHONY: deb
+deb: | deps
+	rm -rf $(B)/deb
+	mkdir -p $(B)/deb/src
+	git ls-files -z --cached --others --exclude-standard | \
+	  tar --null -T - --ignore-failed-read -cf - | tar -xf - -C $(B)/deb/src
+	cd $(B)/deb/src && dpkg-buildpackage -us -uc -b
+	rm -rf $(B)/deb/src
+	@ls -1 $(B)/deb/*.deb
 
 install: module lib tools
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) CONFIG_MODULE_SIG_ALL= modules_install
