@@ -265,6 +265,8 @@ install: module lib tools
 	  install -m 0755 $(B)/tools/$$t $(DESTDIR)$(PREFIX)/bin/ && \
 	  install -m 0644 tools/$$t/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/; \
 	done
+	install -d $(DESTDIR)$(PREFIX)/share/netmap
+	install -m 0644 tools/netmap-exporter/grafana-dashboard.json $(DESTDIR)$(PREFIX)/share/netmap/
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1
