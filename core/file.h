@@ -17,6 +17,26 @@
 #include "adapter.h"
 #include "ctrl.h"
 
+/*
+ * CSB mode and the sync-kloop of one file (core/kloop.c, spec §7.9).  The arrays live in the
+ * application's memory; only their addresses are kept.  state moves IDLE -> CLAIMED (START
+ * committed, under the control lock) -> RUNNING (the claiming thread, outside the lock) -> IDLE
+ * (the loop ended).  stop is sticky: STOP sets it whether or not a loop runs, the end of the next
+ * loop consumes it.
+ */
+enum nm_kloop_state { NM_KLOOP_IDLE, NM_KLOOP_CLAIMED, NM_KLOOP_RUNNING };
+
+struct nm_kloop {
+	u64 atok, ktoa;		/* (k) user addresses of the CSB arrays; atok 0: not in CSB mode */
+	u32 state;		/* (k) enum nm_kloop_state */
+	bool stop;		/* (k) sticky STOP */
+	u32 sleep_us;		/* (k) between rounds */
+	u64 claimer;		/* (k) nm_os_thread_id of the thread that claimed the loop */
+	u64 files;		/* (k) its nm_os_files_id: a close() there stops the loop */
+	struct nm_os_waitq wq;	/* the loop sleeps here; STOP wakes it */
+	struct nm_os_waitq idle_wq;	/* STOP waits here for the loop to end */
+};
+
 struct nm_file {
 	struct nm_adapter *bound;	/* (k, control lock) the binding, from REGISTER on */
 	struct nm_adapter *na;		/* (k) `bound` once committed: the data path's view */
@@ -26,6 +46,7 @@ struct nm_file {
 	struct netmap_if *nifp;
 	u64 nr_flags;
 	/* Spec's NR_FORWARD/poll behaviour and exclusivity come from these flags. */
+	struct nm_kloop kloop;
 };
 
 /* Poll events in the core's words; the OS glue translates them. */
@@ -49,8 +70,34 @@ int nm_file_register(struct nm_file *nf, struct nm_ctrl_req *req);
 void nm_file_register_commit(struct nm_file *nf);
 void nm_file_unregister(struct nm_file *nf);
 
-/* NIOCTXSYNC / NIOCRXSYNC (spec §4.7): 0, -ENXIO when unbound, -EIO when a ring is stopped. */
+/* NIOCTXSYNC / NIOCRXSYNC (spec §4.7): 0, -ENXIO when unbound, -EIO when a ring is stopped,
+ * -EBUSY in CSB mode (the sync-kloop owns the rings). */
 int nm_file_sync(struct nm_file *nf, enum nm_dir d);
+
+/*
+ * A sync of one claimed ring whose head and cur come from the caller (a CSB entry) instead of
+ * the ring: 0, -EINVAL when they were invalid (counted in bad_syncs), -EIO when the ring is
+ * stopped, -EAGAIN when another syncer holds the ring.
+ */
+int nm_kring_sync_indices(struct nm_kring *kr, u32 head, u32 cur);
+
+/*
+ * CSB mode and the sync-kloop (core/kloop.c).  The request handlers run under the control lock:
+ * OPT_CSB of a REGISTER (after the binding is built), CSB_ENABLE, SYNC_KLOOP_START (claims the
+ * loop for the calling thread; its finish commits the claim) and SYNC_KLOOP_STOP (waits for the
+ * loop to end).  The OS glue calls nm_file_after_ctrl after every successful NIOCCTRL, without
+ * the lock: if this thread has just claimed a loop, the loop runs there until it stops.
+ * nm_file_flush is a close() of the file by the thread's process: a loop it runs stops.
+ */
+void nm_file_kloop_init(struct nm_file *nf);
+void nm_file_kloop_fini(struct nm_file *nf);
+int nm_csb_register_option(struct nm_file *nf, struct nm_ctrl_req *req);
+int nm_req_csb_enable(void *owner, struct nm_ctrl_req *req);
+int nm_req_kloop_start(void *owner, struct nm_ctrl_req *req);
+int nm_req_kloop_start_finish(void *owner, struct nm_ctrl_req *req, int err);
+int nm_req_kloop_stop(void *owner, struct nm_ctrl_req *req);
+int nm_file_after_ctrl(struct nm_file *nf);
+void nm_file_flush(struct nm_file *nf, u64 files);
 
 /*
  * poll (spec §4.8).  `wait` registers the caller on a wait queue (the OS's poll_wait); it is called

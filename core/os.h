@@ -112,6 +112,23 @@ void nm_os_data_path_end(void);
 int nm_os_copy_from_user_nofault(void *dst, u64 uptr, size_t len);
 
 /*
+ * The sync-kloop (core/kloop.c) runs inside SYNC_KLOOP_START, in the thread that called it, and
+ * sleeps between rounds:
+ *   nm_os_kloop_sleep: sleeps up to usec microseconds on q (0: only yields the CPU), returning
+ *     early when *stop becomes true; -EINTR when the thread has a signal pending (killed, or
+ *     interrupted), else 0.
+ *   nm_os_kloop_wait_idle: sleeps on q until *state is 0 (STOP waits for the loop to end);
+ *     -EINTR if a signal interrupts the wait.
+ *   nm_os_thread_id: the calling thread: who claimed a loop must be who runs it.
+ *   nm_os_files_id: the calling thread's table of file descriptors, as the OS names it to a
+ *     file's flush: a close() of the loop's fd by its own process stops the loop.
+ */
+int nm_os_kloop_sleep(struct nm_os_waitq *q, u32 usec, const bool *stop);
+int nm_os_kloop_wait_idle(struct nm_os_waitq *q, const u32 *state);
+u64 nm_os_thread_id(void);
+u64 nm_os_files_id(void);
+
+/*
  * Persistent VALE ports (spec §7.2 NEWIF/DELIF) are real network interfaces.  The OS creates one
  * named `name` (random MAC; frames the stack sends to it are dropped; it holds a module
  * reference) and returns a handle: 0, -EEXIST when the name is taken, or another -errno.

@@ -313,5 +313,7 @@ void nm_file_unregister(struct nm_file *nf)
 	nm_mem_deactivate(na->mem);
 	nf->bound = NULL;
 	WRITE_ONCE(nf->na, NULL);
+	WRITE_ONCE(nf->kloop.atok, 0);	/* CSB mode ends with the binding */
+	nf->kloop.ktoa = 0;
 	nm_adapter_put(na);
 }

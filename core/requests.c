@@ -10,20 +10,34 @@
 
 struct nm_file *nm_file_new(void)
 {
-	return nm_os_malloc(sizeof(struct nm_file));
+	struct nm_file *nf = nm_os_malloc(sizeof(*nf));
+
+	if (nf)
+		nm_file_kloop_init(nf);
+	return nf;
 }
 
+/* No other operation on the file is in flight, so no sync-kloop runs. */
 void nm_file_release(struct nm_file *nf)
 {
 	nm_os_ctrl_lock();
 	nm_file_unregister(nf);
 	nm_os_ctrl_unlock();
+	nm_file_kloop_fini(nf);
 	nm_os_free(nf);
 }
 
+/* The binding, then the options that act on it (OPT_CSB); a failed option undoes the binding. */
 static int nm_req_register(void *owner, struct nm_ctrl_req *req)
 {
-	return nm_file_register(owner, req);
+	int err = nm_file_register(owner, req);
+
+	if (err)
+		return err;
+	err = nm_csb_register_option(owner, req);
+	if (err)
+		nm_file_unregister(owner);
+	return err;
 }
 
 /* REGISTER's second phase (struct nm_ctrl_ops): publish the binding, or undo it. */
@@ -272,6 +286,9 @@ const struct nm_ctrl_ops nm_requests = {
 		[NETMAP_REQ_VALE_DELIF] = nm_req_vale_delif,
 		[NETMAP_REQ_VALE_ATTACH] = nm_req_vale_attach,
 		[NETMAP_REQ_VALE_DETACH] = nm_req_vale_detach,
+		[NETMAP_REQ_CSB_ENABLE] = nm_req_csb_enable,
+		[NETMAP_REQ_SYNC_KLOOP_START] = nm_req_kloop_start,
+		[NETMAP_REQ_SYNC_KLOOP_STOP] = nm_req_kloop_stop,
 	},
 	.finish = {
 		[NETMAP_REQ_REGISTER] = nm_req_register_finish,
@@ -279,5 +296,6 @@ const struct nm_ctrl_ops nm_requests = {
 		[NETMAP_REQ_VALE_DELIF] = nm_req_vale_delif_finish,
 		[NETMAP_REQ_VALE_ATTACH] = nm_req_vale_attach_finish,
 		[NETMAP_REQ_VALE_DETACH] = nm_req_vale_detach_finish,
+		[NETMAP_REQ_SYNC_KLOOP_START] = nm_req_kloop_start_finish,
 	},
 };

@@ -7,11 +7,11 @@
 
 enum nm_sync_result { NM_SYNC_OK, NM_SYNC_SKIPPED, NM_SYNC_STOPPED, NM_SYNC_BAD };
 
-/* One ring: validate, run the port's sync, publish tail.  The ring must be claimed. */
-static enum nm_sync_result nm_kring_sync(struct nm_kring *kr)
+/* One ring whose head/cur the caller checked (`valid`): run the port's sync, publish tail.  The
+ * ring must be claimed. */
+static enum nm_sync_result nm_kring_sync_checked(struct nm_kring *kr, bool valid)
 {
 	const struct nm_adapter_ops *ops = kr->na->ops;
-	bool valid = nm_kring_prologue(kr);
 	bool tapped = unlikely(READ_ONCE(kr->taps) != NULL);	/* monitors */
 	struct nm_tap_point tp;
 	int err;
@@ -32,6 +32,25 @@ static enum nm_sync_result nm_kring_sync(struct nm_kring *kr)
 		nm_kring_taps_after(kr, &tp);
 	nm_kring_finalize(kr);
 	return valid ? NM_SYNC_OK : NM_SYNC_BAD;
+}
+
+/* One ring, with head/cur from the shared ring. */
+static enum nm_sync_result nm_kring_sync(struct nm_kring *kr)
+{
+	return nm_kring_sync_checked(kr, nm_kring_prologue(kr));
+}
+
+int nm_kring_sync_indices(struct nm_kring *kr, u32 head, u32 cur)
+{
+	enum nm_sync_result res;
+
+	if (unlikely(READ_ONCE(kr->stopped)))
+		return -EIO;
+	if (!nm_kring_tryget(kr))
+		return -EAGAIN;
+	res = nm_kring_sync_checked(kr, nm_kring_accept(kr, head, cur));
+	nm_kring_put(kr);
+	return res == NM_SYNC_OK ? 0 : -EINVAL;
 }
 
 int nm_kring_kernel_sync(struct nm_kring *kr, u32 head)
@@ -75,6 +94,8 @@ int nm_file_sync(struct nm_file *nf, enum nm_dir d)
 
 	if (!na)
 		return -ENXIO;
+	if (unlikely(READ_ONCE(nf->kloop.atok)))
+		return -EBUSY;		/* CSB mode: the sync-kloop owns the rings (spec §7.9) */
 	for (i = nf->first[d]; i < nf->last[d]; i++)
 		if (nm_kring_try_sync(&na->krings[d][i]) == NM_SYNC_STOPPED)
 			err = -EIO;
@@ -149,8 +170,8 @@ unsigned int nm_file_poll(struct nm_file *nf, unsigned int events, nm_poll_wait_
 	unsigned int revents = 0;
 	int d;
 
-	if (!na)
-		return NM_POLL_ERR;
+	if (!na || unlikely(READ_ONCE(nf->kloop.atok)))
+		return NM_POLL_ERR;	/* unbound, or in CSB mode (spec §7.9) */
 	/* Register first, then check: a wake-up between the two is not lost. */
 	for (d = 0; d < NM_DIRS; d++)
 		if (nf->last[d] > nf->first[d])

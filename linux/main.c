@@ -70,7 +70,8 @@ static long nm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		nm_os_ctrl_lock();
 		err = nm_ctrl_ioctl(nf, arg, &nm_requests);
 		nm_os_ctrl_unlock();
-		return err;
+		/* A SYNC_KLOOP_START this thread just made runs its loop here, without the lock. */
+		return err ? err : nm_file_after_ctrl(nf);
 	case NIOCREGIF:
 	case NIOCGINFO:
 		nm_os_ctrl_lock();
@@ -150,9 +151,17 @@ static __poll_t nm_poll(struct file *file, poll_table *wait)
 	return ret;
 }
 
+/* Every close() of an fd of the file: one by the process running its sync-kloop stops it. */
+static int nm_flush(struct file *file, fl_owner_t id)
+{
+	nm_file_flush(file->private_data, (u64)(uintptr_t)id);
+	return 0;
+}
+
 static const struct file_operations nm_fops = {
 	.owner = THIS_MODULE,
 	.open = nm_open,
+	.flush = nm_flush,
 	.release = nm_release,
 	.unlocked_ioctl = nm_ioctl,
 	.compat_ioctl = nm_ioctl,

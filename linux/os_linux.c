@@ -127,6 +127,35 @@ void nm_os_waitq_wake(struct nm_os_waitq *q)
 	wake_up_interruptible_poll(&q->head, EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLWRNORM);
 }
 
+/* The waits are interruptible: the wake-ups they rely on come from nm_os_waitq_wake. */
+int nm_os_kloop_sleep(struct nm_os_waitq *q, u32 usec, const bool *stop)
+{
+	long ret;
+
+	if (!usec) {
+		cond_resched();
+		return signal_pending(current) ? -EINTR : 0;
+	}
+	ret = wait_event_interruptible_hrtimeout(q->head, READ_ONCE(*stop),
+						 ns_to_ktime((u64)usec * NSEC_PER_USEC));
+	return ret == -ERESTARTSYS ? -EINTR : 0;
+}
+
+int nm_os_kloop_wait_idle(struct nm_os_waitq *q, const u32 *state)
+{
+	return wait_event_interruptible(q->head, READ_ONCE(*state) == 0) ? -EINTR : 0;
+}
+
+u64 nm_os_thread_id(void)
+{
+	return (u64)(uintptr_t)current;
+}
+
+u64 nm_os_files_id(void)
+{
+	return (u64)(uintptr_t)current->files;
+}
+
 void nm_os_gettimeofday(s64 *sec, s64 *usec)
 {
 	struct timespec64 ts;

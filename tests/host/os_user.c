@@ -221,6 +221,39 @@ void nm_os_waitq_wake(struct nm_os_waitq *q)
 	__atomic_add_fetch(&q->wakeups, 1, __ATOMIC_RELAXED);
 }
 
+/* Host tests have no signals to deliver: the sleep polls *stop every 100 microseconds. */
+int nm_os_kloop_sleep(struct nm_os_waitq *q, u32 usec, const bool *stop)
+{
+	u32 slept = 0;
+
+	(void)q;
+	do {
+		if (__atomic_load_n(stop, __ATOMIC_ACQUIRE))
+			return 0;
+		usleep(usec < 100 ? usec : 100);
+		slept += 100;
+	} while (slept < usec);
+	return 0;
+}
+
+int nm_os_kloop_wait_idle(struct nm_os_waitq *q, const u32 *state)
+{
+	(void)q;
+	while (__atomic_load_n(state, __ATOMIC_ACQUIRE) != 0)
+		usleep(100);
+	return 0;
+}
+
+u64 nm_os_thread_id(void)
+{
+	return (u64)pthread_self();
+}
+
+u64 nm_os_files_id(void)
+{
+	return (u64)getpid();
+}
+
 void nm_os_gettimeofday(s64 *sec, s64 *usec)
 {
 	struct timeval tv;

@@ -1,0 +1,279 @@
+/*
+ * core/kloop.c - CSB mode and the in-kernel sync loop (spec §7.9): a file whose rings are synced
+ * by a kernel loop instead of NIOCTXSYNC/NIOCRXSYNC, the application and the loop talking through
+ * a "control status block" in the application's memory, one pair of entries per bound ring (TX
+ * rings first, then RX rings).
+ *
+ *   application                       CSB (user memory)                     sync-kloop (kernel)
+ *   fills slots, then                 atok[i]: head, cur         ──▶   reads head, then cur,
+ *   nm_sync_kloop_appl_write ──────▶   appl_need_kick, sync_flags        then the slots; syncs
+ *   nm_sync_kloop_appl_read  ◀──────  ktoa[i]: hwcur, hwtail     ◀──   writes the slots, then
+ *   then reads the slots               kern_need_kick                     hwcur, then hwtail
+ *
+ * The loop runs in the thread that called SYNC_KLOOP_START, inside that ioctl, without the
+ * control lock (nm_file_after_ctrl): a round syncs every bound ring, then the loop sleeps
+ * sleep_us microseconds or until STOP wakes it.  It ends on STOP (the sticky flag), a signal
+ * (the process is being killed, or interrupted), a close() of the fd by its process
+ * (nm_file_flush), a ring that stops (the device went away) or a fault on the CSB.  Because it
+ * runs inside an ioctl on the file, the file - and the module - stay alive while it runs.
+ *
+ * The CSB arrays are the application's: every entry is read with a user copy each round and
+ * checked like a ring's indices (nm_kring_accept); a bad one is counted in bad_syncs, never
+ * trusted.
+ */
+#include "file.h"
+
+#define NM_KLOOP_MAX_SLEEP_US	1000000u	/* spec §5.11 */
+#define NM_CSB_ALIGN		64u
+
+/* User address of field `f` of CSB entry i of the array at `base`. */
+#define NM_CSB_FIELD(base, type, i, f) ((base) + (u64)(i) * sizeof(type) + offsetof(type, f))
+
+void nm_file_kloop_init(struct nm_file *nf)
+{
+	nm_os_waitq_init(&nf->kloop.wq);
+	nm_os_waitq_init(&nf->kloop.idle_wq);
+}
+
+void nm_file_kloop_fini(struct nm_file *nf)
+{
+	nm_os_waitq_destroy(&nf->kloop.idle_wq);
+	nm_os_waitq_destroy(&nf->kloop.wq);
+}
+
+static u32 nm_kloop_nrings(const struct nm_file *nf, enum nm_dir d)
+{
+	return nf->last[d] - nf->first[d];
+}
+
+/* The CSB index of ring i of direction d: TX rings first, then RX rings. */
+static u32 nm_csb_index(const struct nm_file *nf, enum nm_dir d, u32 i)
+{
+	return (d == NM_TX ? 0 : nm_kloop_nrings(nf, NM_TX)) + i - nf->first[d];
+}
+
+static int nm_csb_put(u64 uptr, u32 v)
+{
+	return nm_os_copy_to_user(uptr, &v, sizeof(v));
+}
+
+/* Spec §7.9: atok from the kernel's copy of head/cur, both kicks wanted, ktoa from hwcur/hwtail. */
+static int nm_csb_init_entries(struct nm_file *nf, struct nm_adapter *na, u64 atok, u64 ktoa)
+{
+	int d;
+	u32 i;
+
+	for (d = 0; d < NM_DIRS; d++) {
+		for (i = nf->first[d]; i < nf->last[d]; i++) {
+			const struct nm_kring *kr = &na->krings[d][i];
+			u32 k = nm_csb_index(nf, d, i);
+			struct nm_csb_atok a = { .head = kr->rhead, .cur = kr->rcur,
+						 .appl_need_kick = 1, .sync_flags = 1 };
+			struct nm_csb_ktoa t = { .hwcur = kr->hwcur, .hwtail = kr->hwtail,
+						 .kern_need_kick = 1 };
+
+			if (nm_os_copy_to_user(atok + (u64)k * sizeof(a), &a, sizeof(a)) ||
+			    nm_os_copy_to_user(ktoa + (u64)k * sizeof(t), &t, sizeof(t)))
+				return -EFAULT;
+		}
+	}
+	return 0;
+}
+
+/* Enters CSB mode with the arrays of `opt` (checks of spec §7.9); na is the binding. */
+static int nm_csb_enable(struct nm_file *nf, struct nm_adapter *na,
+			 const struct nmreq_opt_csb *opt)
+{
+	u64 atok = opt->csb_atok, ktoa = opt->csb_ktoa;
+	int err;
+
+	if (!na)
+		return 0;	/* nothing bound: nothing to do */
+	if (!(nf->nr_flags & NR_EXCLUSIVE)) {
+		nm_os_log_ratelimited("%s: CSB mode needs a registration with NR_EXCLUSIVE", na->name);
+		return -EINVAL;
+	}
+	if (!atok || !ktoa || atok % NM_CSB_ALIGN || ktoa % NM_CSB_ALIGN) {
+		nm_os_log_ratelimited("%s: CSB arrays must be 64-byte aligned (atok %#llx, ktoa %#llx)",
+				      na->name, (unsigned long long)atok, (unsigned long long)ktoa);
+		return -EINVAL;
+	}
+	if (nf->kloop.state != NM_KLOOP_IDLE)
+		return -EBUSY;
+	err = nm_csb_init_entries(nf, na, atok, ktoa);
+	if (err)
+		return err;
+	nf->kloop.ktoa = ktoa;
+	WRITE_ONCE(nf->kloop.atok, atok);	/* the syncs and poll now refuse (core/sync.c) */
+	return 0;
+}
+
+/* OPT_CSB of a REGISTER whose binding nm_file_register has just built (not yet committed). */
+int nm_csb_register_option(struct nm_file *nf, struct nm_ctrl_req *req)
+{
+	struct nmreq_option *opt = req->by_type[NETMAP_REQ_OPT_CSB];
+	int err;
+
+	if (!opt)
+		return 0;
+	err = nm_csb_enable(nf, nf->bound, (const struct nmreq_opt_csb *)opt);
+	opt->nro_status = -err;
+	return err;
+}
+
+int nm_req_csb_enable(void *owner, struct nm_ctrl_req *req)
+{
+	struct nm_file *nf = owner;
+	struct nmreq_option *opt = req->by_type[NETMAP_REQ_OPT_CSB];
+	int err;
+
+	if (!opt) {
+		nm_os_log_ratelimited("CSB_ENABLE %s: the request carries no CSB option",
+				      req->hdr.nr_name);
+		return -EINVAL;
+	}
+	err = nm_csb_enable(nf, nf->bound, (const struct nmreq_opt_csb *)opt);
+	opt->nro_status = -err;
+	return err;
+}
+
+/* --- the loop ------------------------------------------------------------------------------- */
+
+/*
+ * One ring, one round.  head before cur, and both before the slots: the reads pair with the
+ * release fences of nm_sync_kloop_appl_write (cur, fence, head).  The slots the sync wrote before
+ * hwcur, and hwcur before hwtail: the writes pair with the acquire fences of
+ * nm_sync_kloop_appl_read (hwtail, fence, hwcur, fence, slots).
+ */
+static int nm_kloop_ring(struct nm_file *nf, struct nm_kring *kr, u32 k)
+{
+	u64 atok = nf->kloop.atok, ktoa = nf->kloop.ktoa;
+	u32 head, cur;
+	int err;
+
+	if (nm_os_copy_from_user(&head, NM_CSB_FIELD(atok, struct nm_csb_atok, k, head), 4))
+		return -EFAULT;
+	smp_rmb();
+	if (nm_os_copy_from_user(&cur, NM_CSB_FIELD(atok, struct nm_csb_atok, k, cur), 4))
+		return -EFAULT;
+	smp_rmb();
+	err = nm_kring_sync_indices(kr, head, cur);
+	if (err == -EIO)
+		return err;	/* the ring stopped: its device is going away */
+	/* -EINVAL (counted in bad_syncs) and -EAGAIN (busy) leave the ring for the next round. */
+	smp_wmb();
+	if (nm_csb_put(NM_CSB_FIELD(ktoa, struct nm_csb_ktoa, k, hwcur), kr->hwcur))
+		return -EFAULT;
+	smp_wmb();
+	if (nm_csb_put(NM_CSB_FIELD(ktoa, struct nm_csb_ktoa, k, hwtail), kr->hwtail))
+		return -EFAULT;
+	return 0;
+}
+
+static int nm_kloop_round(struct nm_file *nf, struct nm_adapter *na)
+{
+	int d, err;
+	u32 i;
+
+	for (d = 0; d < NM_DIRS; d++) {
+		for (i = nf->first[d]; i < nf->last[d]; i++) {
+			err = nm_kloop_ring(nf, &na->krings[d][i], nm_csb_index(nf, d, i));
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* The loop, in the thread that claimed it; ends as the header comment says. */
+static int nm_kloop_run(struct nm_file *nf)
+{
+	struct nm_adapter *na = smp_load_acquire(&nf->na);	/* committed before the claim */
+	struct nm_kloop *kl = &nf->kloop;
+	int err = 0;
+
+	while (!READ_ONCE(kl->stop) && !err) {
+		err = nm_kloop_round(nf, na);
+		if (!err)
+			err = nm_os_kloop_sleep(&kl->wq, kl->sleep_us, &kl->stop);
+	}
+	if (err == -EFAULT)
+		nm_os_log_ratelimited("%s: sync-kloop stopped: the CSB is no longer accessible",
+				      na->name);
+	WRITE_ONCE(kl->stop, false);		/* consumed */
+	smp_store_release(&kl->state, NM_KLOOP_IDLE);	/* pairs with the wait in STOP */
+	nm_os_waitq_wake(&kl->idle_wq);
+	return err == -EINTR ? 0 : err;
+}
+
+int nm_req_kloop_start(void *owner, struct nm_ctrl_req *req)
+{
+	const struct nmreq_sync_kloop_start *start = req->body;
+	struct nm_file *nf = owner;
+
+	if (!nf->bound)
+		return -ENXIO;
+	if (!nf->kloop.atok) {
+		nm_os_log_ratelimited("SYNC_KLOOP_START %s: the file is not in CSB mode (OPT_CSB, CSB_ENABLE)",
+				      nf->bound->name);
+		return -EINVAL;
+	}
+	if (nf->kloop.state != NM_KLOOP_IDLE)
+		return -EBUSY;
+	if (start->sleep_us > NM_KLOOP_MAX_SLEEP_US)
+		return -EINVAL;
+	return 0;
+}
+
+/* START committed: claim the loop for this thread, unless a STOP came first (spec §7.9 Compat:
+ * the next START then returns at once). */
+int nm_req_kloop_start_finish(void *owner, struct nm_ctrl_req *req, int err)
+{
+	const struct nmreq_sync_kloop_start *start = req->body;
+	struct nm_kloop *kl = &((struct nm_file *)owner)->kloop;
+
+	if (err)
+		return err;
+	if (kl->stop) {
+		WRITE_ONCE(kl->stop, false);
+		return 0;
+	}
+	kl->sleep_us = start->sleep_us;
+	kl->claimer = nm_os_thread_id();
+	kl->files = nm_os_files_id();
+	WRITE_ONCE(kl->state, NM_KLOOP_CLAIMED);
+	return 0;
+}
+
+int nm_file_after_ctrl(struct nm_file *nf)
+{
+	struct nm_kloop *kl = &nf->kloop;
+
+	if (likely(READ_ONCE(kl->state) != NM_KLOOP_CLAIMED) || kl->claimer != nm_os_thread_id())
+		return 0;
+	WRITE_ONCE(kl->state, NM_KLOOP_RUNNING);
+	return nm_kloop_run(nf);
+}
+
+/* Spec §7.9: sets the sticky stop and waits for a running loop to end (one sleep at most). */
+int nm_req_kloop_stop(void *owner, struct nm_ctrl_req *req)
+{
+	struct nm_kloop *kl = &((struct nm_file *)owner)->kloop;
+
+	(void)req;
+	if (!((struct nm_file *)owner)->bound)
+		return -ENXIO;
+	WRITE_ONCE(kl->stop, true);
+	nm_os_waitq_wake(&kl->wq);
+	return nm_os_kloop_wait_idle(&kl->idle_wq, &kl->state);
+}
+
+void nm_file_flush(struct nm_file *nf, u64 files)
+{
+	struct nm_kloop *kl = &nf->kloop;
+
+	if (READ_ONCE(kl->state) == NM_KLOOP_IDLE || kl->files != files)
+		return;
+	WRITE_ONCE(kl->stop, true);
+	nm_os_waitq_wake(&kl->wq);
+}

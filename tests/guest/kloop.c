@@ -1,0 +1,372 @@
+/*
+ * tests/guest/kloop.c - CSB mode and the sync-kloop (spec §7.9): the errors of OPT_CSB,
+ * CSB_ENABLE, SYNC_KLOOP_START and STOP; the initial CSB contents; syncs refused (EBUSY) and poll
+ * POLLERR in CSB mode; frames moved with no sync ioctl - a pipe sender and a VALE receiver in CSB
+ * mode, each driven by a loop thread, 1,000,000 frames sequence-checked; STOP from another thread
+ * during traffic returns in under a second; the sticky STOP; and the loop ending when its fd is
+ * closed and when its process is killed (run-tests then checks live_objects and the kernel log).
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "nm.h"
+
+#define FRAMES 1000000u
+#define SLEEP_US 50
+
+struct csb {
+	struct nm_csb_atok atok[4] __attribute__((aligned(64)));
+	struct nm_csb_ktoa ktoa[4] __attribute__((aligned(64)));
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One request with one option (or none) on fd; 0 or the errno. */
+static int ctrl(int fd, uint16_t type, const char *name, void *body, struct nmreq_option *opt)
+{
+	struct nmreq_header h;
+
+	nm_hdr_init(&h, type, name, body);
+	h.nr_options = (uintptr_t)opt;
+	return ioctl(fd, NIOCCTRL, &h) ? errno : 0;
+}
+
+static void csb_opt(struct nmreq_opt_csb *o, void *atok, void *ktoa)
+{
+	memset(o, 0, sizeof(*o));
+	o->nro_opt.nro_reqtype = NETMAP_REQ_OPT_CSB;
+	o->csb_atok = (uintptr_t)atok;
+	o->csb_ktoa = (uintptr_t)ktoa;
+}
+
+/* REGISTER name (all NIC rings, with flags) in CSB mode, and map it; 0 or the errno. */
+static int open_csb(struct nmport *p, const char *name, uint64_t flags, struct csb *c)
+{
+	struct nmreq_opt_csb o;
+
+	csb_opt(&o, c->atok, c->ktoa);
+	memset(p, 0, sizeof(*p));
+	p->fd = open("/dev/netmap", O_RDWR);
+	nm_hdr_init(&p->hdr, NETMAP_REQ_REGISTER, name, &p->reg);
+	p->hdr.nr_options = (uintptr_t)&o;
+	p->reg.nr_mode = NR_REG_ALL_NIC;
+	p->reg.nr_flags = flags;
+	if (ioctl(p->fd, NIOCCTRL, &p->hdr))
+		return errno;
+	return -nm_map(p);
+}
+
+struct loop_arg {
+	int fd;
+	uint32_t sleep_us;
+	int err;		/* START's errno, 0 on success */
+	double ended;		/* when START returned */
+};
+
+static void *loop_thread(void *v)
+{
+	struct loop_arg *a = v;
+	struct nmreq_sync_kloop_start st = { .sleep_us = a->sleep_us };
+
+	a->err = ctrl(a->fd, NETMAP_REQ_SYNC_KLOOP_START, "", &st, NULL);
+	a->ended = now();
+	return NULL;
+}
+
+static void errors(void)
+{
+	struct nmreq_sync_kloop_start st = { .sleep_us = 100 };
+	struct nmreq_opt_csb o;
+	static struct csb c;
+	struct nmport p, q;
+	int fd = open("/dev/netmap", O_RDWR), err;
+
+	csb_opt(&o, c.atok, c.ktoa);
+	ok(ctrl(fd, NETMAP_REQ_SYNC_KLOOP_START, "", &st, NULL) == ENXIO,
+	   "SYNC_KLOOP_START on an unbound fd: ENXIO");
+	ok(ctrl(fd, NETMAP_REQ_CSB_ENABLE, "", NULL, NULL) == EINVAL,
+	   "CSB_ENABLE without a CSB option: EINVAL");
+	ok(ctrl(fd, NETMAP_REQ_CSB_ENABLE, "", NULL, &o.nro_opt) == 0 && o.nro_opt.nro_status == 0,
+	   "CSB_ENABLE with nothing bound does nothing and succeeds");
+	close(fd);
+
+	ok(open_csb(&p, "ke{1", 0, &c) == EINVAL, "OPT_CSB without NR_EXCLUSIVE: EINVAL");
+	ok(nm_ctrl_once(NETMAP_REQ_SYNC_KLOOP_STOP, "", NULL) == ENXIO, "STOP on an unbound fd: ENXIO");
+	nm_close(&p);
+	err = nm_register(&p, "ke{1", NR_REG_ALL_NIC, 0, NR_EXCLUSIVE);
+	ok(err == 0, "the same registration without the option then succeeds (nothing was left bound)");
+	ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_START, "", &st, NULL) == EINVAL,
+	   "SYNC_KLOOP_START without CSB mode: EINVAL");
+	csb_opt(&o, (char *)c.atok + 4, c.ktoa);
+	ok(ctrl(p.fd, NETMAP_REQ_CSB_ENABLE, "", NULL, &o.nro_opt) == EINVAL &&
+	   o.nro_opt.nro_status == EINVAL, "CSB_ENABLE with a misaligned atok array: EINVAL");
+	csb_opt(&o, (void *)0x40, c.ktoa);
+	ok(ctrl(p.fd, NETMAP_REQ_CSB_ENABLE, "", NULL, &o.nro_opt) == EFAULT,
+	   "CSB_ENABLE with an array in unmapped memory: EFAULT");
+	ok(ioctl(p.fd, NIOCTXSYNC, NULL) == 0, "syncs still work after the failed attempts");
+	csb_opt(&o, c.atok, c.ktoa);
+	ok(ctrl(p.fd, NETMAP_REQ_CSB_ENABLE, "", NULL, &o.nro_opt) == 0, "CSB_ENABLE after REGISTER");
+	ok(c.atok[0].appl_need_kick == 1 && c.atok[0].sync_flags == 1 &&
+	   c.ktoa[0].kern_need_kick == 1 && c.ktoa[1].kern_need_kick == 1 &&
+	   c.ktoa[0].hwtail == p.reg.nr_tx_slots - 1 && c.ktoa[1].hwcur == 0,
+	   "the CSB is initialised: kicks wanted, TX hwtail %u, RX hwcur %u", c.ktoa[0].hwtail,
+	   c.ktoa[1].hwcur);
+	ok_errno(ioctl(p.fd, NIOCTXSYNC, NULL), EBUSY, "NIOCTXSYNC in CSB mode");
+	ok_errno(ioctl(p.fd, NIOCRXSYNC, NULL), EBUSY, "NIOCRXSYNC in CSB mode");
+	{
+		struct pollfd pfd = { .fd = p.fd, .events = POLLIN | POLLOUT };
+
+		ok(poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR), "poll in CSB mode: POLLERR");
+	}
+	st.sleep_us = 1000001;
+	ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_START, "", &st, NULL) == EINVAL,
+	   "sleep_us above 1000000: EINVAL");
+	ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_STOP, "", NULL, NULL) == 0, "STOP with no loop running");
+	st.sleep_us = 100;
+	ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_START, "", &st, NULL) == 0,
+	   "so the next START returns at once (the sticky stop)");
+	{
+		struct loop_arg a = { .fd = p.fd, .sleep_us = 1000 };
+		pthread_t t;
+		double t0;
+
+		pthread_create(&t, NULL, loop_thread, &a);
+		usleep(200000);
+		ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_START, "", &st, NULL) == EBUSY,
+		   "a second START while one runs: EBUSY");
+		ok(open_csb(&q, "ke}1", NR_EXCLUSIVE, &c) == 0, "the peer opens (CSB on another fd)");
+		nm_close(&q);
+		t0 = now();
+		ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_STOP, "", NULL, NULL) == 0, "STOP");
+		pthread_join(t, NULL);
+		ok(a.err == 0 && a.ended - t0 < 1.0, "the loop ended and START returned 0 (%.3f s after STOP)",
+		   a.ended - t0);
+	}
+	nm_close(&p);
+}
+
+/* The application side of a CSB TX ring: free slots are [head, hwtail). */
+static void send_frames(struct nmport *p, struct csb *c, uint32_t frames)
+{
+	struct netmap_ring *r = NETMAP_TXRING(p->nifp, 0);
+	uint32_t head = c->atok[0].head, n = r->num_slots, sent = 0, hwtail, hwcur;
+
+	while (sent < frames) {
+		nm_sync_kloop_appl_read(&c->ktoa[0], &hwtail, &hwcur);
+		if (head == hwtail) {
+			sched_yield();
+			continue;
+		}
+		while (head != hwtail && sent < frames) {
+			struct netmap_slot *s = &r->slot[head];
+
+			memcpy(NETMAP_BUF(r, s->buf_idx), &sent, sizeof(sent));
+			s->len = 60;
+			sent++;
+			head = head + 1 == n ? 0 : head + 1;
+		}
+		nm_sync_kloop_appl_write(&c->atok[0], head, head);
+	}
+}
+
+/*
+ * The application side of a CSB RX ring: received slots are [head, hwtail).  The sequence number
+ * is at byte 14; a switch may drop frames when the ring is full but never reorders them.
+ */
+static uint32_t receive_frames(struct nmport *p, struct csb *c, uint32_t frames, uint32_t *bad)
+{
+	struct netmap_ring *r = NETMAP_RXRING(p->nifp, 0);
+	uint32_t k = p->reg.nr_tx_rings, head = c->atok[k].head, n = r->num_slots, got = 0;
+	uint32_t hwtail, hwcur, seq, last = 0;
+	double deadline = now() + 120;
+
+	while (got < frames && now() < deadline) {
+		nm_sync_kloop_appl_read(&c->ktoa[k], &hwtail, &hwcur);
+		if (head == hwtail) {
+			sched_yield();
+			continue;
+		}
+		while (head != hwtail) {
+			memcpy(&seq, NETMAP_BUF(r, r->slot[head].buf_idx) + 14, sizeof(seq));
+			if (got && seq <= last)
+				(*bad)++;
+			last = seq;
+			got++;
+			head = head + 1 == n ? 0 : head + 1;
+		}
+		nm_sync_kloop_appl_write(&c->atok[k], head, head);
+	}
+	return got;
+}
+
+/* A pipe whose sender is in CSB mode: the receiver uses plain poll() and checks the order. */
+static void *pipe_receiver(void *v)
+{
+	struct nmport *q = v;
+	struct netmap_ring *r = NETMAP_RXRING(q->nifp, 0);
+	uint32_t got = 0, seq, bad = 0;
+	double deadline = now() + 60;
+
+	while (got < FRAMES && now() < deadline) {
+		struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
+
+		poll(&pfd, 1, 1000);
+		while (r->head != r->tail) {
+			memcpy(&seq, NETMAP_BUF(r, r->slot[r->head].buf_idx), sizeof(seq));
+			bad += seq != got;
+			got++;
+			r->head = r->cur = nm_ring_next(r, r->head);
+		}
+	}
+	q->reg.nr_extra_bufs = got;	/* results, in fields the test no longer needs */
+	q->reg.nr_mem_id = bad ? 1 : 0;
+	return NULL;
+}
+
+static void pipe_traffic(void)
+{
+	static struct csb c;
+	struct loop_arg a;
+	struct nmport p, q;
+	pthread_t lt, rt;
+	double t0;
+
+	ok(open_csb(&p, "kp{1", NR_EXCLUSIVE, &c) == 0, "pipe sender kp{1 in CSB mode");
+	nm_open_or_die(&q, "kp}1", NR_REG_ALL_NIC, 0, 0);
+	a = (struct loop_arg){ .fd = p.fd, .sleep_us = SLEEP_US };
+	pthread_create(&lt, NULL, loop_thread, &a);
+	pthread_create(&rt, NULL, pipe_receiver, &q);
+	t0 = now();
+	send_frames(&p, &c, FRAMES);
+	pthread_join(rt, NULL);
+	ok(q.reg.nr_extra_bufs == FRAMES && q.reg.nr_mem_id == 0,
+	   "pipe: %u frames sent through the sync-kloop (sleep %u us), %u received in order (%.2f s)",
+	   FRAMES, SLEEP_US, q.reg.nr_extra_bufs, now() - t0);
+	t0 = now();
+	ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_STOP, "", NULL, NULL) == 0, "pipe: STOP");
+	pthread_join(lt, NULL);
+	ok(a.err == 0 && a.ended - t0 < 1.0, "pipe: START returned 0, %.3f s after STOP", a.ended - t0);
+	nm_close(&q);
+	nm_close(&p);
+}
+
+/* A VALE pair whose receiver is in CSB mode; the sender uses plain TXSYNC. STOP comes from the
+ * main thread while frames still flow. */
+static void vale_traffic(void)
+{
+	static struct csb c;
+	struct loop_arg a;
+	struct nmport p, q;
+	struct netmap_ring *tx;
+	uint32_t got, bad = 0, sent = 0;
+	pthread_t lt;
+	double t0;
+	pid_t pid;
+
+	ok(open_csb(&q, "vale0:kr", NR_EXCLUSIVE, &c) == 0, "VALE receiver vale0:kr in CSB mode");
+	nm_open_or_die(&p, "vale0:ks", NR_REG_ALL_NIC, 0, 0);
+	a = (struct loop_arg){ .fd = q.fd, .sleep_us = SLEEP_US };
+	pthread_create(&lt, NULL, loop_thread, &a);
+	tx = NETMAP_TXRING(p.nifp, 0);
+	pid = fork();
+	if (pid == 0) {		/* the sender, paced by the receiver: a full destination drops */
+		for (;;) {	/* until killed */
+			while (tx->head != tx->tail) {
+				struct netmap_slot *s = &tx->slot[tx->head];
+				char *b = NETMAP_BUF(tx, s->buf_idx);
+				uint32_t seq = sent++;
+
+				memset(b, 0xff, 6);	/* broadcast: flooded to kr */
+				memcpy(b + 6, "\x02\0\0\0\0\x01", 6);
+				memcpy(b + 14, &seq, sizeof(seq));
+				s->len = 60;
+				tx->head = tx->cur = nm_ring_next(tx, tx->head);
+			}
+			ioctl(p.fd, NIOCTXSYNC, NULL);
+			usleep(200);
+		}
+		_exit(0);
+	}
+	t0 = now();
+	got = receive_frames(&q, &c, FRAMES, &bad);
+	ok(got >= FRAMES && bad == 0, "VALE: %u frames received through the sync-kloop in order (%.2f s)",
+	   got, now() - t0);
+	t0 = now();
+	ok(ctrl(q.fd, NETMAP_REQ_SYNC_KLOOP_STOP, "", NULL, NULL) == 0,
+	   "VALE: STOP while the sender still sends");
+	pthread_join(lt, NULL);
+	ok(a.err == 0 && a.ended - t0 < 1.0, "VALE: START returned 0, %.3f s after STOP", a.ended - t0);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	nm_close(&p);
+	nm_close(&q);
+}
+
+/* A close() of the fd by another thread of the process ends the loop. */
+static void close_ends_loop(void)
+{
+	static struct csb c;
+	struct loop_arg a;
+	struct nmport p;
+	pthread_t lt;
+	double t0;
+
+	ok(open_csb(&p, "kc{1", NR_EXCLUSIVE, &c) == 0, "kc{1 in CSB mode");
+	munmap(p.mem, p.reg.nr_memsize);
+	a = (struct loop_arg){ .fd = p.fd, .sleep_us = 1000 };
+	pthread_create(&lt, NULL, loop_thread, &a);
+	usleep(200000);
+	t0 = now();
+	close(p.fd);
+	pthread_join(lt, NULL);
+	ok(a.err == 0 && a.ended - t0 < 1.0, "closing the fd ends the loop (%.3f s)", a.ended - t0);
+}
+
+/* kill -9 of a process whose thread sits in SYNC_KLOOP_START. */
+static void kill_ends_loop(void)
+{
+	int fds[2], st = 0;
+	pid_t pid;
+	char ch;
+
+	if (pipe(fds))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		static struct csb c;
+		struct nmreq_sync_kloop_start s = { .sleep_us = 0 };	/* busy: never sleeps */
+		struct nmport p;
+
+		if (open_csb(&p, "kk{1", NR_EXCLUSIVE, &c) == 0 && write(fds[1], "r", 1) == 1)
+			ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_START, "", &s, NULL);
+		_exit(3);
+	}
+	ok(read(fds[0], &ch, 1) == 1, "a child runs a busy sync-kloop (sleep_us 0)");
+	usleep(300000);
+	kill(pid, SIGKILL);
+	ok(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+	   "kill -9 ends it: the child dies of SIGKILL");
+	ok(nm_ring_counter("kk{1", "tx0", "users") == -1, "and its pipe's rings are gone with it");
+	close(fds[0]);
+	close(fds[1]);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	errors();
+	pipe_traffic();
+	vale_traffic();
+	close_ends_loop();
+	kill_ends_loop();
+	return t_exit();
+}
