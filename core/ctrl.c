@@ -14,17 +14,27 @@
 #include "ctrl.h"
 
 /*
- * Room for the request body and the option list, which §5.5 caps at NETMAP_REQ_MAXSIZE bytes in
- * all.  Every kernel copy starts 8-byte aligned; only the variable-size SYNC_KLOOP_EVENTFDS body
- * can need rounding up, and it appears at most once, so 8 bytes of slack per known option type
- * are more than enough.
+ * The budget of §5.5 rule 3, counted as the original counts it (its one copy buffer of 4208
+ * bytes starts with two saved user pointers and a table of the 6 known option types): the body,
+ * plus 32 bytes per option of any type (its 24-byte header and a saved user pointer), plus the
+ * bodies of known options, at most CTRL_TOTAL_MAX; and the body plus the known bodies alone at
+ * most NETMAP_REQ_MAXSIZE.
  */
-#define CTRL_ARENA_SIZE (NETMAP_REQ_MAXSIZE + 8 * NETMAP_REQ_OPT_MAX)
+#define CTRL_TOTAL_MAX		(4208 - 2 * 8 - NETMAP_REQ_OPT_MAX * 8)	/* 4144 */
+#define CTRL_OPT_COST		(sizeof(struct nmreq_option) + 8)	/* 32 */
+
+/*
+ * Room for the request body and the option list within that budget.  Every kernel copy starts
+ * 8-byte aligned; only the variable-size SYNC_KLOOP_EVENTFDS body can need rounding up, and it
+ * appears at most once, so 8 bytes of slack per known option type are more than enough.
+ */
+#define CTRL_ARENA_SIZE (CTRL_TOTAL_MAX + 8 * NETMAP_REQ_OPT_MAX)
 
 /* One request, in one allocation: the decoded request handed to handlers, and where it lives. */
 struct ctrl_request {
 	struct nm_ctrl_req req;
-	size_t counted;			/* bytes counted against NETMAP_REQ_MAXSIZE so far */
+	size_t counted;			/* bytes counted against CTRL_TOTAL_MAX so far */
+	size_t data;			/* of which the body and known options' bodies (<= 4096) */
 	size_t arena_used;		/* bytes of arena[] handed out, rounded up to 8 */
 	u64 arena[CTRL_ARENA_SIZE / sizeof(u64)];
 };
@@ -178,6 +188,7 @@ static int ctrl_copy_body(struct ctrl_request *cr)
 		return -EMSGSIZE;
 	req->body_size = size;
 	cr->counted += size;
+	cr->data += size;
 	return nm_os_copy_from_user(req->body, req->hdr.nr_body, size);
 }
 
@@ -220,12 +231,13 @@ static int ctrl_check_option(struct ctrl_request *cr, struct nm_ctrl_opt *o)
 	if (opt->nro_size > NETMAP_REQ_MAXSIZE)
 		return ctrl_option_too_big(req, "nro_size of a known option above the limit");
 	body = ctrl_opt_body_size(opt);
-	if (body > NETMAP_REQ_MAXSIZE - cr->counted)
+	if (body > CTRL_TOTAL_MAX - cr->counted || body > NETMAP_REQ_MAXSIZE - cr->data)
 		return ctrl_option_too_big(req, "total size");
 	/* The header is 24 bytes, so the next arena bytes are exactly those after it. */
 	if (!ctrl_arena_take(cr, body))
 		return ctrl_option_too_big(req, "arena");
 	cr->counted += body;
+	cr->data += body;
 	o->size += body;
 	return nm_os_copy_from_user(opt + 1, o->uptr + OPT_HDR_SIZE, body);
 }
@@ -237,15 +249,15 @@ static int ctrl_copy_option(struct ctrl_request *cr, u64 uptr)
 	struct nmreq_option *opt;
 	struct nm_ctrl_opt *o;
 
-	/* Every header counts, so this bound also ends a list that loops through unknown types. */
-	if (req->nopts == NM_CTRL_MAX_OPTS || OPT_HDR_SIZE > NETMAP_REQ_MAXSIZE - cr->counted)
+	/* Every option counts, so this bound also ends a list that loops through unknown types. */
+	if (req->nopts == NM_CTRL_MAX_OPTS || CTRL_OPT_COST > CTRL_TOTAL_MAX - cr->counted)
 		return ctrl_option_too_big(req, "too many options, or a loop");
 	opt = ctrl_arena_take(cr, OPT_HDR_SIZE);
 	if (!opt)
 		return ctrl_option_too_big(req, "arena");
 	if (nm_os_copy_from_user(opt, uptr, OPT_HDR_SIZE))
 		return -EFAULT;
-	cr->counted += OPT_HDR_SIZE;
+	cr->counted += CTRL_OPT_COST;
 	opt->nro_status = 0;
 	o = &req->opts[req->nopts++];
 	o->uptr = uptr;

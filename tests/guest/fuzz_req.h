@@ -73,7 +73,7 @@ static const int fz_errs_ctrl[16][12] = {
 	[NETMAP_REQ_VALE_POLLING_DISABLE] = { FZ_E_COMMON, ENXIO, EOPNOTSUPP, 0 },
 	[NETMAP_REQ_POOLS_INFO_GET] = { FZ_E_COMMON, FZ_E_LOOKUP, 0 },
 	[NETMAP_REQ_SYNC_KLOOP_START] = { FZ_E_COMMON, ENXIO, EBUSY, EOPNOTSUPP, 0 },
-	[NETMAP_REQ_SYNC_KLOOP_STOP] = { FZ_E_COMMON, EOPNOTSUPP, 0 },
+	[NETMAP_REQ_SYNC_KLOOP_STOP] = { FZ_E_COMMON, ENXIO, EINTR, EOPNOTSUPP, 0 },
 	[NETMAP_REQ_CSB_ENABLE] = { FZ_E_COMMON, EBUSY, EOPNOTSUPP, 0 },
 };
 /* The legacy ioctls run the translated request (§5.12): the union of what those may give. */
@@ -600,6 +600,29 @@ static void fz_check_reg_reply(struct fz_ctx *c, const struct nmreq_register *se
 			     back->nr_ringid, (unsigned long long)back->nr_flags);
 }
 
+/*
+ * A SYNC_KLOOP_START that finds its fd in CSB mode runs a loop until something stops it: while
+ * it is in the kernel, this thread sends SYNC_KLOOP_STOP on the same fd every millisecond (the
+ * slot lock keeps the fd open meanwhile).
+ */
+struct fz_stopper {
+	int fd;
+	volatile int done;
+};
+
+static void *fz_stopper_run(void *v)
+{
+	struct fz_stopper *st = v;
+	struct nmreq_header h;
+
+	while (!st->done) {
+		usleep(1000);
+		nm_hdr_init(&h, NETMAP_REQ_SYNC_KLOOP_STOP, "", NULL);
+		ioctl(st->fd, NIOCCTRL, &h);
+	}
+	return NULL;
+}
+
 /* NIOCCTRL: a random request on the slot's fd. */
 static void fz_op_ctrl(struct fz_ctx *c, struct fz_slot *s)
 {
@@ -636,7 +659,18 @@ static void fz_op_ctrl(struct fz_ctx *c, struct fz_slot *s)
 	if (hw != AT_OK || (bsize && bw != AT_OK))
 		fz_desc(c, " hdr@%s body@%s", fz_where_names[hw], fz_where_names[bw]);
 	fz_pre(c);
-	ret = ioctl(s->fd, NIOCCTRL, (void *)(uintptr_t)uhdr);
+	if (t == NETMAP_REQ_SYNC_KLOOP_START) {
+		struct fz_stopper st = { .fd = s->fd };
+		pthread_t stopper;
+		int guarded = pthread_create(&stopper, NULL, fz_stopper_run, &st) == 0;
+
+		ret = ioctl(s->fd, NIOCCTRL, (void *)(uintptr_t)uhdr);
+		st.done = 1;
+		if (guarded)
+			pthread_join(stopper, NULL);
+	} else {
+		ret = ioctl(s->fd, NIOCCTRL, (void *)(uintptr_t)uhdr);
+	}
 	err = FZ_CHECK(c, "", ret, fz_errs_ctrl[t < 16 ? t : 0]);
 	if (hw == AT_OK)
 		fz_check_copyback(c, &h, (struct nmreq_header *)(uintptr_t)uhdr, &chk);

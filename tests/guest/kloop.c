@@ -82,6 +82,29 @@ static void *loop_thread(void *v)
 	return NULL;
 }
 
+/* Spec §5.5 rule 3 as the original counts: 99 unknown options then EVENTFDS of 1000 bytes. */
+static void option_budget(void)
+{
+	static struct nmreq_option unknown[99];
+	static uint64_t fds[1000 / 8];
+	struct nmreq_option *ev = (struct nmreq_option *)fds;
+	struct nmreq_register reg = { .nr_mode = NR_REG_ALL_NIC };
+	int fd = open("/dev/netmap", O_RDWR), i;
+
+	for (i = 0; i < 99; i++) {
+		unknown[i].nro_reqtype = NETMAP_REQ_OPT_MAX + 10;
+		unknown[i].nro_next = i < 98 ? (uintptr_t)&unknown[i + 1] : (uintptr_t)ev;
+	}
+	ev->nro_reqtype = NETMAP_REQ_OPT_SYNC_KLOOP_EVENTFDS;
+	ev->nro_size = 1000;
+	ok(ctrl(fd, NETMAP_REQ_REGISTER, "kb{1", &reg, unknown) == EMSGSIZE,
+	   "REGISTER with 99 unknown options and a 1000-byte EVENTFDS option: EMSGSIZE");
+	unknown[70].nro_next = (uintptr_t)ev;	/* 71 unknown: 56 + 72 x 32 + 976 = 3336 */
+	ok(ctrl(fd, NETMAP_REQ_REGISTER, "kb{1", &reg, unknown) == EOPNOTSUPP,
+	   "with 71 unknown options it fits, and fails for the options nobody consumed");
+	close(fd);
+}
+
 static void errors(void)
 {
 	struct nmreq_sync_kloop_start st = { .sleep_us = 100 };
@@ -363,6 +386,7 @@ static void kill_ends_loop(void)
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	option_budget();
 	errors();
 	pipe_traffic();
 	vale_traffic();

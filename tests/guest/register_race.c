@@ -19,7 +19,7 @@
 struct opts {
 	struct nmreq_option unknown;
 	struct nmreq_opt_offsets offsets;
-	struct nmreq_opt_csb csb;
+	struct nmreq_opt_sync_kloop_mode kmode;	/* a SYNC_KLOOP_START option: REGISTER leaves it */
 };
 
 static int fd;
@@ -42,7 +42,8 @@ static double now(void)
 	return tv.tv_sec + tv.tv_usec / 1e6;
 }
 
-/* One REGISTER of name with option kind k (0 unknown type 1000, 1 OFFSETS, 2 CSB); 0 or errno. */
+/* One REGISTER of name with option kind k (0 unknown type 1000, 1 OFFSETS, 2 SYNC_KLOOP_MODE);
+ * 0 or errno. */
 static int bad_register(const char *name, int k, uint32_t *status)
 {
 	struct nmreq_header h;
@@ -58,9 +59,9 @@ static int bad_register(const char *name, int k, uint32_t *status)
 	o.offsets.nro_opt.nro_reqtype = NETMAP_REQ_OPT_OFFSETS;
 	o.offsets.nro_opt.nro_size = sizeof(o.offsets);
 	o.offsets.nro_max_offset = 64;
-	o.csb.nro_opt.nro_reqtype = NETMAP_REQ_OPT_CSB;
-	o.csb.nro_opt.nro_size = sizeof(o.csb);
-	opt = k == 0 ? &o.unknown : k == 1 ? &o.offsets.nro_opt : &o.csb.nro_opt;
+	o.kmode.nro_opt.nro_reqtype = NETMAP_REQ_OPT_SYNC_KLOOP_MODE;
+	o.kmode.nro_opt.nro_size = sizeof(o.kmode);
+	opt = k == 0 ? &o.unknown : k == 1 ? &o.offsets.nro_opt : &o.kmode.nro_opt;
 	h.nr_options = (uintptr_t)opt;
 	if (ioctl(fd, NIOCCTRL, &h) == 0)
 		return 0;

@@ -505,21 +505,23 @@ static void test_size_limits(void)
 	static u64 fds[4096 / 8];
 	struct nmreq_port_info_get info = { 0 };
 	struct nmreq_sync_kloop_start start = { 0 };
+	struct nmreq_register reg = { 0 };
 	struct nmreq_opt_offsets off;
 	struct nmreq_header h;
 
 	reset_fake();
 	hdr_init(&h, NETMAP_REQ_PORT_INFO_GET, &info, chain);
-	make_chain(169, 99);
-	ok(ctrl(&h) == 0 && seen.nopts == 169, "32-byte body + 169 option headers = 4088: accepted");
-	make_chain(170, 99);
-	ok(ctrl(&h) == -EMSGSIZE && chain_untouched(170),
-	   "32-byte body + 170 option headers = 4112: EMSGSIZE, no header written back");
+	/* Spec §5.5 rule 3: 32 bytes per option, within 4144 with the body. */
+	make_chain(128, 99);
+	ok(ctrl(&h) == 0 && seen.nopts == 128, "32-byte body + 128 options x 32 = 4128: accepted");
+	make_chain(129, 99);
+	ok(ctrl(&h) == -EMSGSIZE && chain_untouched(129),
+	   "32-byte body + 129 options x 32 = 4160: EMSGSIZE, no header written back");
 	hdr_init(&h, NETMAP_REQ_VALE_DELIF, NULL, chain);
-	make_chain(170, 99);
-	ok(ctrl(&h) == 0 && seen.nopts == 170, "no body + 170 option headers = 4080: accepted");
-	make_chain(171, 99);
-	ok(ctrl(&h) == -EMSGSIZE && chain_untouched(171), "171 option headers: EMSGSIZE");
+	make_chain(129, 99);
+	ok(ctrl(&h) == 0 && seen.nopts == 129, "no body + 129 options x 32 = 4128: accepted");
+	make_chain(130, 99);
+	ok(ctrl(&h) == -EMSGSIZE && chain_untouched(130), "130 options: EMSGSIZE");
 
 	make_chain(1, 99);
 	chain[0].nro_next = UPTR(&chain[0]);
@@ -530,11 +532,11 @@ static void test_size_limits(void)
 	ok(ctrl(&h) == -EMSGSIZE && chain_untouched(2), "a two-option unknown loop: EMSGSIZE");
 
 	hdr_init(&h, NETMAP_REQ_PORT_INFO_GET, &info, chain);
-	make_chain(168, 99);
-	chain[167].nro_next = UPTR(&off);
+	make_chain(127, 99);
+	chain[126].nro_next = UPTR(&off);
 	opt_init(&off, NETMAP_REQ_OPT_OFFSETS, 56, NULL);
-	ok(ctrl(&h) == -EMSGSIZE && chain_untouched(168) && off.nro_opt.nro_status == SENTINEL,
-	   "a known option body that crosses 4096 bytes: EMSGSIZE");
+	ok(ctrl(&h) == -EMSGSIZE && chain_untouched(127) && off.nro_opt.nro_status == SENTINEL,
+	   "a known option whose body crosses 4144 bytes (32 + 128 x 32 + 32): EMSGSIZE");
 
 	opt_init(&off, NETMAP_REQ_OPT_OFFSETS, 4097, NULL);
 	hdr_init(&h, NETMAP_REQ_PORT_INFO_GET, &info, &off);
@@ -549,7 +551,18 @@ static void test_size_limits(void)
 	hdr_init(&h, NETMAP_REQ_VALE_DELIF, NULL, fds);
 	ok(ctrl(&h) == 0 && seen.opts[0].size == 4096, "a 4096-byte EVENTFDS option alone fits");
 	hdr_init(&h, NETMAP_REQ_SYNC_KLOOP_START, &start, fds);
-	ok(ctrl(&h) == -EMSGSIZE, "the same option after an 8-byte body: EMSGSIZE");
+	ok(ctrl(&h) == 0, "after an 8-byte body too: 8 + 32 + 4072 = 4112 (data 4080)");
+	hdr_init(&h, NETMAP_REQ_PORT_INFO_GET, &info, fds);
+	ok(ctrl(&h) == -EMSGSIZE,
+	   "after a 32-byte body: the body and known bodies, 4104, cross 4096: EMSGSIZE");
+
+	/* The original's control tests: 99 unknown options, then EVENTFDS of nro_size 1000. */
+	make_chain(99, 99);
+	chain[98].nro_next = UPTR(fds);
+	opt_init(fds, NETMAP_REQ_OPT_SYNC_KLOOP_EVENTFDS, 1000, NULL);
+	hdr_init(&h, NETMAP_REQ_REGISTER, &reg, chain);
+	ok(ctrl(&h) == -EMSGSIZE,
+	   "REGISTER + 99 unknown options + EVENTFDS of 1000 bytes = 4232: EMSGSIZE (not EOPNOTSUPP)");
 }
 
 int main(void)
