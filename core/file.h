@@ -33,6 +33,9 @@ struct nm_kloop {
 	u32 sleep_us;		/* (k) between rounds */
 	u64 claimer;		/* (k) nm_os_thread_id of the thread that claimed the loop */
 	u64 files;		/* (k) its nm_os_files_id: a close() there stops the loop */
+	struct nm_os_kloop_events *ev;	/* (k) OPT_SYNC_KLOOP_EVENTFDS of the claimed loop, or NULL */
+	bool ev_wait;		/* (k) every ring has an ioeventfd: sleep until kicked */
+	u32 kicked;		/* (k) set by ev's wake-ups, cleared by the loop before each round */
 	struct nm_os_waitq wq;	/* the loop sleeps here; STOP wakes it */
 	struct nm_os_waitq idle_wq;	/* STOP waits here for the loop to end */
 };

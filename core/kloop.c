@@ -12,7 +12,19 @@
  *
  * The loop runs in the thread that called SYNC_KLOOP_START, inside that ioctl, without the
  * control lock (nm_file_after_ctrl): a round syncs every bound ring, then the loop sleeps
- * sleep_us microseconds or until STOP wakes it.  It ends on STOP (the sticky flag), a signal
+ * sleep_us microseconds or until STOP wakes it.  With OPT_SYNC_KLOOP_EVENTFDS giving every ring an
+ * ioeventfd it sleeps instead until kicked: by the application through an ioeventfd, or by one
+ * of its rings' own wake-ups (frames arrived, slots came back).  The kick protocol spares both
+ * sides needless kicks:
+ *
+ *   kernel, before sleeping                 application, after publishing head
+ *     ktoa.kern_need_kick = 1                  (writes atok.head)
+ *     smp_mb()  ─────────── pairs with ──────  full fence
+ *     re-reads atok.head: moved? no sleep      reads ktoa.kern_need_kick: 1? write the ioeventfd
+ *
+ * and the other way: after a sync that moved hwtail the loop issues smp_mb() and reads
+ * atok.appl_need_kick, signalling the ring's irqfd if it is set; the application sets it, fences,
+ * and re-reads ktoa before it blocks on the irqfd.  It ends on STOP (the sticky flag), a signal
  * (the process is being killed, or interrupted), a close() of the fd by its process
  * (nm_file_flush), a ring that stops (the device went away) or a fault on the CSB.  Because it
  * runs inside an ioctl on the file, the file - and the module - stay alive while it runs.
@@ -24,6 +36,7 @@
 #include "file.h"
 
 #define NM_KLOOP_MAX_SLEEP_US	1000000u	/* spec §5.11 */
+#define NM_KLOOP_DIRECT_MODES	(NM_OPT_SYNC_KLOOP_DIRECT_TX | NM_OPT_SYNC_KLOOP_DIRECT_RX)
 #define NM_CSB_ALIGN		64u
 
 /* User address of field `f` of CSB entry i of the array at `base`. */
@@ -148,7 +161,7 @@ int nm_req_csb_enable(void *owner, struct nm_ctrl_req *req)
 static int nm_kloop_ring(struct nm_file *nf, struct nm_kring *kr, u32 k)
 {
 	u64 atok = nf->kloop.atok, ktoa = nf->kloop.ktoa;
-	u32 head, cur;
+	u32 head, cur, hwtail = kr->hwtail, want;
 	int err;
 
 	if (nm_os_copy_from_user(&head, NM_CSB_FIELD(atok, struct nm_csb_atok, k, head), 4))
@@ -167,7 +180,61 @@ static int nm_kloop_ring(struct nm_file *nf, struct nm_kring *kr, u32 k)
 	smp_wmb();
 	if (nm_csb_put(NM_CSB_FIELD(ktoa, struct nm_csb_ktoa, k, hwtail), kr->hwtail))
 		return -EFAULT;
+	if (!nf->kloop.ev || kr->hwtail == hwtail)
+		return 0;
+	smp_mb();	/* hwtail before appl_need_kick: pairs with the application's fence */
+	if (nm_os_copy_from_user(&want, NM_CSB_FIELD(atok, struct nm_csb_atok, k, appl_need_kick), 4))
+		return -EFAULT;
+	if (want)
+		nm_os_kloop_events_irq(nf->kloop.ev, k);
 	return 0;
+}
+
+/* ktoa.kern_need_kick of every ring. */
+static int nm_kloop_need_kick(struct nm_file *nf, u32 v)
+{
+	u32 k, n = nm_kloop_nrings(nf, NM_TX) + nm_kloop_nrings(nf, NM_RX);
+
+	for (k = 0; k < n; k++)
+		if (nm_csb_put(NM_CSB_FIELD(nf->kloop.ktoa, struct nm_csb_ktoa, k, kern_need_kick), v))
+			return -EFAULT;
+	return 0;
+}
+
+/* Whether the application published a head the last round did not see (1), or not (0). */
+static int nm_kloop_app_moved(struct nm_file *nf, struct nm_adapter *na)
+{
+	u32 i, head;
+	int d;
+
+	for (d = 0; d < NM_DIRS; d++) {
+		for (i = nf->first[d]; i < nf->last[d]; i++) {
+			u64 at = NM_CSB_FIELD(nf->kloop.atok, struct nm_csb_atok,
+					      nm_csb_index(nf, d, i), head);
+
+			if (nm_os_copy_from_user(&head, at, 4))
+				return -EFAULT;
+			if (head != na->krings[d][i].rhead)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* Eventfd mode: announce the sleep, look once more, sleep until kicked or stopped. */
+static int nm_kloop_wait_kick(struct nm_file *nf, struct nm_adapter *na)
+{
+	struct nm_kloop *kl = &nf->kloop;
+	int err = nm_kloop_need_kick(nf, 1);
+
+	smp_mb();	/* kern_need_kick before atok: see the diagram above */
+	if (!err)
+		err = nm_kloop_app_moved(nf, na);
+	if (!err)
+		err = nm_os_kloop_sleep(&kl->wq, NM_OS_SLEEP_FOREVER, &kl->stop, &kl->kicked);
+	if (err >= 0)
+		err = nm_kloop_need_kick(nf, 0);
+	return err;
 }
 
 static int nm_kloop_round(struct nm_file *nf, struct nm_adapter *na)
@@ -193,23 +260,97 @@ static int nm_kloop_run(struct nm_file *nf)
 	int err = 0;
 
 	while (!READ_ONCE(kl->stop) && !err) {
+		WRITE_ONCE(kl->kicked, 0);	/* before the round: a kick during it is kept */
 		err = nm_kloop_round(nf, na);
-		if (!err)
-			err = nm_os_kloop_sleep(&kl->wq, kl->sleep_us, &kl->stop);
+		if (err)
+			break;
+		if (kl->ev_wait)
+			err = nm_kloop_wait_kick(nf, na);
+		else
+			err = nm_os_kloop_sleep(&kl->wq, kl->sleep_us, &kl->stop, &kl->kicked);
 	}
 	if (err == -EFAULT)
 		nm_os_log_ratelimited("%s: sync-kloop stopped: the CSB is no longer accessible",
 				      na->name);
+	nm_os_kloop_events_free(kl->ev);
+	kl->ev = NULL;
 	WRITE_ONCE(kl->stop, false);		/* consumed */
 	smp_store_release(&kl->state, NM_KLOOP_IDLE);	/* pairs with the wait in STOP */
 	nm_os_waitq_wake(&kl->idle_wq);
 	return err == -EINTR ? 0 : err;
 }
 
+/* OPT_SYNC_KLOOP_MODE: direct modes (the sync run inside the eventfd wake-up) are not built. */
+static int nm_kloop_mode_option(struct nm_ctrl_req *req)
+{
+	struct nmreq_option *opt = req->by_type[NETMAP_REQ_OPT_SYNC_KLOOP_MODE];
+	u32 mode;
+
+	if (!opt)
+		return 0;
+	mode = ((const struct nmreq_opt_sync_kloop_mode *)opt)->mode;
+	if (mode & ~NM_KLOOP_DIRECT_MODES)
+		opt->nro_status = EINVAL;
+	else if (mode)
+		opt->nro_status = EOPNOTSUPP;
+	else
+		opt->nro_status = 0;
+	if (opt->nro_status == EOPNOTSUPP)
+		nm_os_log_ratelimited("SYNC_KLOOP_START %s: direct mode (%#x) is not supported; the loop runs the syncs itself in eventfd mode",
+				      req->hdr.nr_name, mode);
+	return -(int)opt->nro_status;
+}
+
+/*
+ * OPT_SYNC_KLOOP_EVENTFDS: one {ioeventfd, irqfd} per bound ring, taken now, in the thread that
+ * will run the loop; the loop also watches every bound ring's wait queue.
+ */
+static int nm_kloop_eventfds_option(struct nm_file *nf, struct nm_ctrl_req *req)
+{
+	struct nmreq_option *opt = req->by_type[NETMAP_REQ_OPT_SYNC_KLOOP_EVENTFDS];
+	const struct nmreq_opt_sync_kloop_eventfds *efd = (const void *)opt;
+	u32 n = nm_kloop_nrings(nf, NM_TX) + nm_kloop_nrings(nf, NM_RX), i, io = 0;
+	struct nm_os_kloop_events *ev;
+	struct nm_adapter *na = nf->bound;
+	int d, err = 0;
+
+	if (!opt)
+		return 0;
+	if (opt->nro_size != sizeof(*efd) + (u64)n * sizeof(efd->eventfds[0])) {
+		nm_os_log_ratelimited("SYNC_KLOOP_START %s: the EVENTFDS option holds %llu bytes, not 24 + 8 x %u bound rings",
+				      na->name, (unsigned long long)opt->nro_size, n);
+		err = -EINVAL;
+		goto out;
+	}
+	ev = nm_os_kloop_events_new(n, n, &nf->kloop.kicked);
+	if (IS_ERR(ev)) {
+		err = PTR_ERR(ev);
+		goto out;
+	}
+	for (i = 0; i < n && !err; i++) {
+		err = nm_os_kloop_events_set(ev, i, efd->eventfds[i].ioeventfd,
+					     efd->eventfds[i].irqfd);
+		io += efd->eventfds[i].ioeventfd >= 0;
+	}
+	if (err) {
+		nm_os_kloop_events_free(ev);
+		goto out;
+	}
+	for (d = 0; d < NM_DIRS; d++)
+		for (i = nf->first[d]; i < nf->last[d]; i++)
+			nm_os_kloop_events_watch(ev, &na->krings[d][i].wq);
+	nf->kloop.ev = ev;
+	nf->kloop.ev_wait = io == n;
+out:
+	opt->nro_status = -err;
+	return err;
+}
+
 int nm_req_kloop_start(void *owner, struct nm_ctrl_req *req)
 {
 	const struct nmreq_sync_kloop_start *start = req->body;
 	struct nm_file *nf = owner;
+	int err;
 
 	if (!nf->bound)
 		return -ENXIO;
@@ -222,7 +363,10 @@ int nm_req_kloop_start(void *owner, struct nm_ctrl_req *req)
 		return -EBUSY;
 	if (start->sleep_us > NM_KLOOP_MAX_SLEEP_US)
 		return -EINVAL;
-	return 0;
+	err = nm_kloop_mode_option(req);
+	if (!err)
+		err = nm_kloop_eventfds_option(nf, req);
+	return err;
 }
 
 /* START committed: claim the loop for this thread, unless a STOP came first (spec §7.9 Compat:
@@ -232,11 +376,12 @@ int nm_req_kloop_start_finish(void *owner, struct nm_ctrl_req *req, int err)
 	const struct nmreq_sync_kloop_start *start = req->body;
 	struct nm_kloop *kl = &((struct nm_file *)owner)->kloop;
 
-	if (err)
+	if (err || kl->stop) {
+		nm_os_kloop_events_free(kl->ev);	/* no loop will run them */
+		kl->ev = NULL;
+		if (!err)
+			WRITE_ONCE(kl->stop, false);
 		return err;
-	if (kl->stop) {
-		WRITE_ONCE(kl->stop, false);
-		return 0;
 	}
 	kl->sleep_us = start->sleep_us;
 	kl->claimer = nm_os_thread_id();

@@ -114,19 +114,40 @@ int nm_os_copy_from_user_nofault(void *dst, u64 uptr, size_t len);
 /*
  * The sync-kloop (core/kloop.c) runs inside SYNC_KLOOP_START, in the thread that called it, and
  * sleeps between rounds:
- *   nm_os_kloop_sleep: sleeps up to usec microseconds on q (0: only yields the CPU), returning
- *     early when *stop becomes true; -EINTR when the thread has a signal pending (killed, or
- *     interrupted), else 0.
+ *   nm_os_kloop_sleep: sleeps up to usec microseconds on q (0: only yields the CPU;
+ *     NM_OS_SLEEP_FOREVER: no limit), returning early when *stop or *kicked becomes nonzero;
+ *     -EINTR when the thread has a signal pending (killed, or interrupted), else 0.
  *   nm_os_kloop_wait_idle: sleeps on q until *state is 0 (STOP waits for the loop to end);
  *     -EINTR if a signal interrupts the wait.
  *   nm_os_thread_id: the calling thread: who claimed a loop must be who runs it.
  *   nm_os_files_id: the calling thread's table of file descriptors, as the OS names it to a
  *     file's flush: a close() of the loop's fd by its own process stops the loop.
  */
-int nm_os_kloop_sleep(struct nm_os_waitq *q, u32 usec, const bool *stop);
+#define NM_OS_SLEEP_FOREVER 0xffffffffu
+int nm_os_kloop_sleep(struct nm_os_waitq *q, u32 usec, const bool *stop, const u32 *kicked);
 int nm_os_kloop_wait_idle(struct nm_os_waitq *q, const u32 *state);
 u64 nm_os_thread_id(void);
 u64 nm_os_files_id(void);
+
+/*
+ * The eventfds of a sync-kloop (OPT_SYNC_KLOOP_EVENTFDS), one object per loop, made by the thread
+ * that will run the loop:
+ *   nm_os_kloop_events_new: room for n rings and `watch` wait queues; a wake-up through any of
+ *     them sets *kicked and wakes that thread.  ERR_PTR(-ENOMEM).
+ *   nm_os_kloop_events_set: ring i's ioeventfd (the application kicks the loop through it) and
+ *     irqfd (the loop notifies the application), -1 for none; -EBADF or -EINVAL when a
+ *     descriptor is not an eventfd.
+ *   nm_os_kloop_events_watch: wakes the loop also when q is woken (a ring's wait queue).
+ *   nm_os_kloop_events_irq: signals ring i's irqfd, if it has one.
+ *   nm_os_kloop_events_free: unhooks everything (no wake-up runs after it) and drops the
+ *     references.  Accepts NULL.
+ */
+struct nm_os_kloop_events;
+struct nm_os_kloop_events *nm_os_kloop_events_new(u32 n, u32 watch, u32 *kicked);
+int nm_os_kloop_events_set(struct nm_os_kloop_events *ev, u32 i, s32 ioeventfd, s32 irqfd);
+void nm_os_kloop_events_watch(struct nm_os_kloop_events *ev, struct nm_os_waitq *q);
+void nm_os_kloop_events_irq(struct nm_os_kloop_events *ev, u32 i);
+void nm_os_kloop_events_free(struct nm_os_kloop_events *ev);
 
 /*
  * Persistent VALE ports (spec §7.2 NEWIF/DELIF) are real network interfaces.  The OS creates one

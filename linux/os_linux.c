@@ -128,7 +128,7 @@ void nm_os_waitq_wake(struct nm_os_waitq *q)
 }
 
 /* The waits are interruptible: the wake-ups they rely on come from nm_os_waitq_wake. */
-int nm_os_kloop_sleep(struct nm_os_waitq *q, u32 usec, const bool *stop)
+int nm_os_kloop_sleep(struct nm_os_waitq *q, u32 usec, const bool *stop, const u32 *kicked)
 {
 	long ret;
 
@@ -136,8 +136,12 @@ int nm_os_kloop_sleep(struct nm_os_waitq *q, u32 usec, const bool *stop)
 		cond_resched();
 		return signal_pending(current) ? -EINTR : 0;
 	}
-	ret = wait_event_interruptible_hrtimeout(q->head, READ_ONCE(*stop),
-						 ns_to_ktime((u64)usec * NSEC_PER_USEC));
+	if (usec == NM_OS_SLEEP_FOREVER)
+		ret = wait_event_interruptible(q->head, READ_ONCE(*stop) || READ_ONCE(*kicked));
+	else
+		ret = wait_event_interruptible_hrtimeout(q->head,
+							 READ_ONCE(*stop) || READ_ONCE(*kicked),
+							 ns_to_ktime((u64)usec * NSEC_PER_USEC));
 	return ret == -ERESTARTSYS ? -EINTR : 0;
 }
 

@@ -9,6 +9,8 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <sys/eventfd.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -65,9 +67,72 @@ static int open_csb(struct nmport *p, const char *name, uint64_t flags, struct c
 	return -nm_map(p);
 }
 
+/* OPT_SYNC_KLOOP_EVENTFDS for two rings (TX, RX), and the application's side of them. */
+struct efds {
+	struct nmreq_option opt;
+	struct {
+		int32_t ioeventfd, irqfd;
+	} fds[2];
+	unsigned long kicks, irqs, waits;	/* ioeventfd writes, irqfd counts read, waits */
+};
+
+static void efds_init(struct efds *e)
+{
+	int i;
+
+	memset(e, 0, sizeof(*e));
+	e->opt.nro_reqtype = NETMAP_REQ_OPT_SYNC_KLOOP_EVENTFDS;
+	e->opt.nro_size = sizeof(*e) - 3 * sizeof(unsigned long);
+	for (i = 0; i < 2; i++) {
+		e->fds[i].ioeventfd = eventfd(0, EFD_NONBLOCK);
+		e->fds[i].irqfd = eventfd(0, EFD_NONBLOCK);
+	}
+}
+
+static void efds_close(struct efds *e)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		close(e->fds[i].ioeventfd);
+		close(e->fds[i].irqfd);
+	}
+}
+
+/* After publishing ring k's head: kick the loop if it asked for it (the fence pairs with the
+ * kernel's smp_mb between kern_need_kick and its last look at atok). */
+static void efds_kick(struct efds *e, struct csb *c, uint32_t k)
+{
+	uint64_t one = 1;
+
+	atomic_thread_fence(memory_order_seq_cst);
+	if (*(volatile uint32_t *)&c->ktoa[k].kern_need_kick && e &&
+	    write(e->fds[k].ioeventfd, &one, sizeof(one)) == sizeof(one))
+		e->kicks++;
+}
+
+/* Ring k has nothing for the application (no frame, no free slot) as of `hwtail`: wait for the
+ * loop's irqfd, announcing it in appl_need_kick and looking once more before blocking. */
+static void efds_wait(struct efds *e, struct csb *c, uint32_t k, uint32_t hwtail)
+{
+	struct pollfd pfd = { .fd = e->fds[k].irqfd, .events = POLLIN };
+	uint64_t cnt;
+
+	*(volatile uint32_t *)&c->atok[k].appl_need_kick = 1;
+	atomic_thread_fence(memory_order_seq_cst);
+	if (*(volatile uint32_t *)&c->ktoa[k].hwtail == hwtail) {
+		e->waits++;
+		poll(&pfd, 1, 1000);
+	}
+	if (read(e->fds[k].irqfd, &cnt, sizeof(cnt)) == sizeof(cnt))
+		e->irqs += cnt;
+	*(volatile uint32_t *)&c->atok[k].appl_need_kick = 0;
+}
+
 struct loop_arg {
 	int fd;
 	uint32_t sleep_us;
+	struct nmreq_option *opt;	/* options of the START */
 	int err;		/* START's errno, 0 on success */
 	double ended;		/* when START returned */
 };
@@ -77,7 +142,7 @@ static void *loop_thread(void *v)
 	struct loop_arg *a = v;
 	struct nmreq_sync_kloop_start st = { .sleep_us = a->sleep_us };
 
-	a->err = ctrl(a->fd, NETMAP_REQ_SYNC_KLOOP_START, "", &st, NULL);
+	a->err = ctrl(a->fd, NETMAP_REQ_SYNC_KLOOP_START, "", &st, a->opt);
 	a->ended = now();
 	return NULL;
 }
@@ -177,16 +242,21 @@ static void errors(void)
 	nm_close(&p);
 }
 
-/* The application side of a CSB TX ring: free slots are [head, hwtail). */
-static void send_frames(struct nmport *p, struct csb *c, uint32_t frames)
+/* The application side of a CSB TX ring: free slots are [head, hwtail).  With eventfds, it
+ * kicks the loop and waits for room as the protocol says; without, it spins. */
+static void send_frames(struct nmport *p, struct csb *c, uint32_t frames, struct efds *e)
 {
 	struct netmap_ring *r = NETMAP_TXRING(p->nifp, 0);
 	uint32_t head = c->atok[0].head, n = r->num_slots, sent = 0, hwtail, hwcur;
+	double deadline = now() + 120;
 
-	while (sent < frames) {
+	while (sent < frames && now() < deadline) {
 		nm_sync_kloop_appl_read(&c->ktoa[0], &hwtail, &hwcur);
 		if (head == hwtail) {
-			sched_yield();
+			if (e)
+				efds_wait(e, c, 0, hwtail);
+			else
+				sched_yield();
 			continue;
 		}
 		while (head != hwtail && sent < frames) {
@@ -198,6 +268,8 @@ static void send_frames(struct nmport *p, struct csb *c, uint32_t frames)
 			head = head + 1 == n ? 0 : head + 1;
 		}
 		nm_sync_kloop_appl_write(&c->atok[0], head, head);
+		if (e)
+			efds_kick(e, c, 0);
 	}
 }
 
@@ -205,7 +277,8 @@ static void send_frames(struct nmport *p, struct csb *c, uint32_t frames)
  * The application side of a CSB RX ring: received slots are [head, hwtail).  The sequence number
  * is at byte 14; a switch may drop frames when the ring is full but never reorders them.
  */
-static uint32_t receive_frames(struct nmport *p, struct csb *c, uint32_t frames, uint32_t *bad)
+static uint32_t receive_frames(struct nmport *p, struct csb *c, uint32_t frames, uint32_t *bad,
+			       struct efds *e)
 {
 	struct netmap_ring *r = NETMAP_RXRING(p->nifp, 0);
 	uint32_t k = p->reg.nr_tx_rings, head = c->atok[k].head, n = r->num_slots, got = 0;
@@ -215,7 +288,10 @@ static uint32_t receive_frames(struct nmport *p, struct csb *c, uint32_t frames,
 	while (got < frames && now() < deadline) {
 		nm_sync_kloop_appl_read(&c->ktoa[k], &hwtail, &hwcur);
 		if (head == hwtail) {
-			sched_yield();
+			if (e)
+				efds_wait(e, c, k, hwtail);
+			else
+				sched_yield();
 			continue;
 		}
 		while (head != hwtail) {
@@ -227,6 +303,8 @@ static uint32_t receive_frames(struct nmport *p, struct csb *c, uint32_t frames,
 			head = head + 1 == n ? 0 : head + 1;
 		}
 		nm_sync_kloop_appl_write(&c->atok[k], head, head);
+		if (e)
+			efds_kick(e, c, k);
 	}
 	return got;
 }
@@ -255,7 +333,23 @@ static void *pipe_receiver(void *v)
 	return NULL;
 }
 
-static void pipe_traffic(void)
+/* How the loop of a traffic test waits between rounds, for the check messages. */
+static const char *mode_name(const struct efds *e)
+{
+	return e ? "eventfd mode" : "sleep mode";
+}
+
+/* The application's side of the eventfd protocol did not kick or get woken needlessly. */
+static void check_kicks(const char *what, const struct efds *e, uint32_t frames)
+{
+	if (!e)
+		return;
+	ok(e->kicks < frames / 8 && e->irqs <= e->waits + 2,
+	   "%s: %lu kicks for %u frames (only when the loop asked), %lu irqfd signals for %lu waits",
+	   what, e->kicks, frames, e->irqs, e->waits);
+}
+
+static void pipe_traffic(struct efds *e)
 {
 	static struct csb c;
 	struct loop_arg a;
@@ -263,17 +357,19 @@ static void pipe_traffic(void)
 	pthread_t lt, rt;
 	double t0;
 
-	ok(open_csb(&p, "kp{1", NR_EXCLUSIVE, &c) == 0, "pipe sender kp{1 in CSB mode");
+	ok(open_csb(&p, "kp{1", NR_EXCLUSIVE, &c) == 0, "pipe sender kp{1 in CSB mode (%s)",
+	   mode_name(e));
 	nm_open_or_die(&q, "kp}1", NR_REG_ALL_NIC, 0, 0);
-	a = (struct loop_arg){ .fd = p.fd, .sleep_us = SLEEP_US };
+	a = (struct loop_arg){ .fd = p.fd, .sleep_us = SLEEP_US, .opt = e ? &e->opt : NULL };
 	pthread_create(&lt, NULL, loop_thread, &a);
 	pthread_create(&rt, NULL, pipe_receiver, &q);
 	t0 = now();
-	send_frames(&p, &c, FRAMES);
+	send_frames(&p, &c, FRAMES, e);
 	pthread_join(rt, NULL);
 	ok(q.reg.nr_extra_bufs == FRAMES && q.reg.nr_mem_id == 0,
-	   "pipe: %u frames sent through the sync-kloop (sleep %u us), %u received in order (%.2f s)",
-	   FRAMES, SLEEP_US, q.reg.nr_extra_bufs, now() - t0);
+	   "pipe, %s: %u frames sent through the sync-kloop, %u received in order (%.2f s)",
+	   mode_name(e), FRAMES, q.reg.nr_extra_bufs, now() - t0);
+	check_kicks("pipe", e, FRAMES);
 	t0 = now();
 	ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_STOP, "", NULL, NULL) == 0, "pipe: STOP");
 	pthread_join(lt, NULL);
@@ -284,7 +380,7 @@ static void pipe_traffic(void)
 
 /* A VALE pair whose receiver is in CSB mode; the sender uses plain TXSYNC. STOP comes from the
  * main thread while frames still flow. */
-static void vale_traffic(void)
+static void vale_traffic(struct efds *e)
 {
 	static struct csb c;
 	struct loop_arg a;
@@ -295,9 +391,10 @@ static void vale_traffic(void)
 	double t0;
 	pid_t pid;
 
-	ok(open_csb(&q, "vale0:kr", NR_EXCLUSIVE, &c) == 0, "VALE receiver vale0:kr in CSB mode");
+	ok(open_csb(&q, "vale0:kr", NR_EXCLUSIVE, &c) == 0, "VALE receiver vale0:kr in CSB mode (%s)",
+	   mode_name(e));
 	nm_open_or_die(&p, "vale0:ks", NR_REG_ALL_NIC, 0, 0);
-	a = (struct loop_arg){ .fd = q.fd, .sleep_us = SLEEP_US };
+	a = (struct loop_arg){ .fd = q.fd, .sleep_us = SLEEP_US, .opt = e ? &e->opt : NULL };
 	pthread_create(&lt, NULL, loop_thread, &a);
 	tx = NETMAP_TXRING(p.nifp, 0);
 	pid = fork();
@@ -320,9 +417,10 @@ static void vale_traffic(void)
 		_exit(0);
 	}
 	t0 = now();
-	got = receive_frames(&q, &c, FRAMES, &bad);
-	ok(got >= FRAMES && bad == 0, "VALE: %u frames received through the sync-kloop in order (%.2f s)",
-	   got, now() - t0);
+	got = receive_frames(&q, &c, FRAMES, &bad, e);
+	ok(got >= FRAMES && bad == 0, "VALE, %s: %u frames received through the sync-kloop in order (%.2f s)",
+	   mode_name(e), got, now() - t0);
+	check_kicks("VALE", e, got);
 	t0 = now();
 	ok(ctrl(q.fd, NETMAP_REQ_SYNC_KLOOP_STOP, "", NULL, NULL) == 0,
 	   "VALE: STOP while the sender still sends");
@@ -332,6 +430,46 @@ static void vale_traffic(void)
 	waitpid(pid, NULL, 0);
 	nm_close(&p);
 	nm_close(&q);
+}
+
+/* The START options' errors: EVENTFDS of the wrong size or not eventfds; direct modes. */
+static void start_options(void)
+{
+	struct nmreq_sync_kloop_start st = { .sleep_us = 100 };
+	struct nmreq_opt_sync_kloop_mode m;
+	static struct csb c;
+	struct nmport p;
+	struct efds e;
+	int devnull = open("/dev/null", O_RDONLY), real;
+
+	ok(open_csb(&p, "ko{1", NR_EXCLUSIVE, &c) == 0, "ko{1 in CSB mode");
+	efds_init(&e);
+	e.opt.nro_size -= 8;
+	ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_START, "", &st, &e.opt) == EINVAL &&
+	   e.opt.nro_status == EINVAL, "EVENTFDS for one ring of two: EINVAL");
+	e.opt.nro_size += 8;
+	real = e.fds[1].irqfd;
+	e.fds[1].irqfd = devnull;
+	ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_START, "", &st, &e.opt) == EINVAL,
+	   "an irqfd that is not an eventfd: EINVAL");
+	e.fds[1].irqfd = 999;
+	ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_START, "", &st, &e.opt) == EBADF,
+	   "an irqfd that is no descriptor: EBADF");
+	e.fds[1].irqfd = real;
+	memset(&m, 0, sizeof(m));
+	m.nro_opt.nro_reqtype = NETMAP_REQ_OPT_SYNC_KLOOP_MODE;
+	m.mode = 4;
+	ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_START, "", &st, &m.nro_opt) == EINVAL &&
+	   m.nro_opt.nro_status == EINVAL, "SYNC_KLOOP_MODE with an unknown bit: EINVAL");
+	m.mode = NM_OPT_SYNC_KLOOP_DIRECT_TX;
+	ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_START, "", &st, &m.nro_opt) == EOPNOTSUPP &&
+	   m.nro_opt.nro_status == EOPNOTSUPP, "direct mode: EOPNOTSUPP (not built)");
+	ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_STOP, "", NULL, NULL) == 0 &&
+	   ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_START, "", &st, &e.opt) == 0 && e.opt.nro_status == 0,
+	   "after STOP, a START with eventfds returns at once and releases them");
+	efds_close(&e);
+	close(devnull);
+	nm_close(&p);
 }
 
 /* A close() of the fd by another thread of the process ends the loop. */
@@ -388,8 +526,19 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	option_budget();
 	errors();
-	pipe_traffic();
-	vale_traffic();
+	pipe_traffic(NULL);
+	vale_traffic(NULL);
+	{
+		struct efds e;
+
+		efds_init(&e);
+		pipe_traffic(&e);
+		efds_close(&e);
+		efds_init(&e);
+		vale_traffic(&e);
+		efds_close(&e);
+	}
+	start_options();
 	close_ends_loop();
 	kill_ends_loop();
 	return t_exit();

@@ -222,13 +222,13 @@ void nm_os_waitq_wake(struct nm_os_waitq *q)
 }
 
 /* Host tests have no signals to deliver: the sleep polls *stop every 100 microseconds. */
-int nm_os_kloop_sleep(struct nm_os_waitq *q, u32 usec, const bool *stop)
+int nm_os_kloop_sleep(struct nm_os_waitq *q, u32 usec, const bool *stop, const u32 *kicked)
 {
 	u32 slept = 0;
 
 	(void)q;
 	do {
-		if (__atomic_load_n(stop, __ATOMIC_ACQUIRE))
+		if (__atomic_load_n(stop, __ATOMIC_ACQUIRE) || __atomic_load_n(kicked, __ATOMIC_ACQUIRE))
 			return 0;
 		usleep(usec < 100 ? usec : 100);
 		slept += 100;
@@ -252,6 +252,34 @@ u64 nm_os_thread_id(void)
 u64 nm_os_files_id(void)
 {
 	return (u64)getpid();
+}
+
+/* Host tests have no eventfds: a loop with OPT_SYNC_KLOOP_EVENTFDS is refused. */
+struct nm_os_kloop_events *nm_os_kloop_events_new(u32 n, u32 watch, u32 *kicked)
+{
+	(void)n, (void)watch, (void)kicked;
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+int nm_os_kloop_events_set(struct nm_os_kloop_events *ev, u32 i, s32 ioeventfd, s32 irqfd)
+{
+	(void)ev, (void)i, (void)ioeventfd, (void)irqfd;
+	return -EOPNOTSUPP;
+}
+
+void nm_os_kloop_events_watch(struct nm_os_kloop_events *ev, struct nm_os_waitq *q)
+{
+	(void)ev, (void)q;
+}
+
+void nm_os_kloop_events_irq(struct nm_os_kloop_events *ev, u32 i)
+{
+	(void)ev, (void)i;
+}
+
+void nm_os_kloop_events_free(struct nm_os_kloop_events *ev)
+{
+	(void)ev;
 }
 
 void nm_os_gettimeofday(s64 *sec, s64 *usec)
