@@ -150,6 +150,20 @@ void nm_os_kloop_events_irq(struct nm_os_kloop_events *ev, u32 i);
 void nm_os_kloop_events_free(struct nm_os_kloop_events *ev);
 
 /*
+ * Polling threads (VALE_POLLING_ENABLE, core/vale_poll.c):
+ *   nm_os_poller_start: a kernel thread named `name`, bound to CPU `cpu`, that calls fn(arg)
+ *     over and over, giving the CPU to other runnable work between calls.  ERR_PTR on failure.
+ *   nm_os_poller_stop: ends it, waiting for the call in progress.
+ *   nm_os_online_cpus: how many CPUs are online; nm_os_cpu_online: whether cpu is one of them.
+ */
+struct nm_os_poller;
+struct nm_os_poller *nm_os_poller_start(void (*fn)(void *arg), void *arg, u32 cpu,
+					 const char *name);
+void nm_os_poller_stop(struct nm_os_poller *p);
+u32 nm_os_online_cpus(void);
+bool nm_os_cpu_online(u32 cpu);
+
+/*
  * Persistent VALE ports (spec §7.2 NEWIF/DELIF) are real network interfaces.  The OS creates one
  * named `name` (random MAC; frames the stack sends to it are dropped; it holds a module
  * reference) and returns a handle: 0, -EEXIST when the name is taken, or another -errno.

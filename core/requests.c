@@ -274,6 +274,27 @@ static int nm_req_vale_detach_finish(void *owner, struct nm_ctrl_req *req, int e
 	return err ? err : nm_vale_detach(req->hdr.nr_name);
 }
 
+static int nm_req_vale_polling_enable(void *owner, struct nm_ctrl_req *req)
+{
+	(void)owner;
+	return nm_vale_polling_enable(req->hdr.nr_name, req->body);
+}
+
+/* The reply could not be written: the threads go again. */
+static int nm_req_vale_polling_enable_finish(void *owner, struct nm_ctrl_req *req, int err)
+{
+	(void)owner;
+	if (err)
+		nm_vale_polling_disable(req->hdr.nr_name);
+	return err;
+}
+
+static int nm_req_vale_polling_disable(void *owner, struct nm_ctrl_req *req)
+{
+	(void)owner;
+	return nm_vale_polling_disable(req->hdr.nr_name);
+}
+
 const struct nm_ctrl_ops nm_requests = {
 	.handler = {
 		[NETMAP_REQ_REGISTER] = nm_req_register,
@@ -289,6 +310,8 @@ const struct nm_ctrl_ops nm_requests = {
 		[NETMAP_REQ_CSB_ENABLE] = nm_req_csb_enable,
 		[NETMAP_REQ_SYNC_KLOOP_START] = nm_req_kloop_start,
 		[NETMAP_REQ_SYNC_KLOOP_STOP] = nm_req_kloop_stop,
+		[NETMAP_REQ_VALE_POLLING_ENABLE] = nm_req_vale_polling_enable,
+		[NETMAP_REQ_VALE_POLLING_DISABLE] = nm_req_vale_polling_disable,
 	},
 	.finish = {
 		[NETMAP_REQ_REGISTER] = nm_req_register_finish,
@@ -297,5 +320,6 @@ const struct nm_ctrl_ops nm_requests = {
 		[NETMAP_REQ_VALE_ATTACH] = nm_req_vale_attach_finish,
 		[NETMAP_REQ_VALE_DETACH] = nm_req_vale_detach_finish,
 		[NETMAP_REQ_SYNC_KLOOP_START] = nm_req_kloop_start_finish,
+		[NETMAP_REQ_VALE_POLLING_ENABLE] = nm_req_vale_polling_enable_finish,
 	},
 };

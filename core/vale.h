@@ -68,6 +68,10 @@ int nm_vale_attach(const char *name, struct nmreq_vale_attach *body);
 int nm_vale_detach_check(const char *name, struct nmreq_vale_detach *body);
 int nm_vale_detach(const char *name);
 
+/* Polling threads for a device on a switch (core/vale_poll.c, spec §7.2); -errno as it says. */
+int nm_vale_polling_enable(const char *name, const struct nmreq_vale_polling *req);
+int nm_vale_polling_disable(const char *name);
+
 /* Module load/unload.  Before unload, nm_vale_detach_devices (under the control lock) gives every
  * device on a switch back (core/vale_nic.c), while the device adapters still work. */
 void nm_vale_init(void);

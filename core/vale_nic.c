@@ -16,7 +16,9 @@
  * Both directions run in one deferred work item per attachment (nm_os_work), kicked by every
  * wake-up of a ring involved: frames arriving on the device, transmit completions freeing room,
  * and senders delivering into the port's RX rings.  The work runs in process context, so device
- * receive (softirq) only queues frames and never forwards itself.
+ * receive (softirq) only queues frames and never forwards itself.  With VALE_POLLING_ENABLE
+ * (core/vale_poll.c) kernel threads poll a range of the rings instead, and the work leaves those
+ * rings alone (nm_vale_nic_set_polled).
  *
  * Lifetime: everything is created and destroyed under the control lock.  The attachment holds one
  * reference on the device adapter and binds its rings exclusively (adapter->kernel_owned makes
@@ -49,6 +51,11 @@ struct nm_vale_nic {
 	struct nm_ring_user user;	/* the kernel, exclusive user of every ring of the wires */
 	bool live;			/* both ports are on the switch: wake-ups kick the work */
 	struct nm_os_work work;
+	/* Rings polling threads serve, which the work skips: NIC rings [polled_first, +polled_n)
+	 * (RX, and TX of the same number), and the host wire if polled_host. */
+	u32 polled_first, polled_n;
+	bool polled_host;
+	struct nm_vale_poll *poll;	/* core/vale_poll.c, or NULL */
 	struct nm_vale_nic *next;	/* every attachment, for module unload */
 };
 
@@ -149,28 +156,87 @@ static bool nm_vale_wire_tx(struct nm_vale_wire *w, u32 r, struct nm_adapter *hw
 	return n > 0;
 }
 
+/* Whether ring r of wire k is a polling thread's (READ_ONCE: the work races with ENABLE). */
+static bool nm_vale_nic_is_polled(const struct nm_vale_nic *nic, int k, u32 r)
+{
+	u32 n = READ_ONCE(nic->polled_n);
+
+	if (k == 1)
+		return READ_ONCE(nic->polled_host);
+	return n && r - READ_ONCE(nic->polled_first) < n;
+}
+
+/* One pass over wire k's rings [first, first + n) both ways, skipping polled ones if asked. */
+static bool nm_vale_wire_pass(struct nm_vale_nic *nic, int k, u32 first, u32 n, bool skip_polled)
+{
+	struct nm_vale_wire *w = &nic->wire[k];
+	bool moved = false;
+	u32 r;
+
+	if (!w->vp)
+		return false;
+	for (r = first; r < first + n; r++) {
+		if (skip_polled && nm_vale_nic_is_polled(nic, k, r))
+			continue;
+		if (r < w->hwn[NM_RX])
+			moved |= nm_vale_wire_rx(w, r, nic->hw);
+		if (r < w->nrings[NM_TX])
+			moved |= nm_vale_wire_tx(w, r, nic->hw);
+	}
+	return moved;
+}
+
+static u32 nm_vale_wire_span(const struct nm_vale_wire *w)
+{
+	return w->hwn[NM_RX] > w->nrings[NM_TX] ? w->hwn[NM_RX] : w->nrings[NM_TX];
+}
+
 static void nm_vale_nic_work(void *arg)
 {
 	struct nm_vale_nic *nic = arg;
-	u32 pass, r, k;
+	u32 pass;
+	int k;
 
 	for (pass = 0; pass < NM_VALE_NIC_BUDGET; pass++) {
 		bool moved = false;
 
-		for (k = 0; k < 2; k++) {
-			struct nm_vale_wire *w = &nic->wire[k];
-
-			if (!w->vp)
-				continue;
-			for (r = 0; r < w->hwn[NM_RX]; r++)
-				moved |= nm_vale_wire_rx(w, r, nic->hw);
-			for (r = 0; r < w->nrings[NM_TX]; r++)
-				moved |= nm_vale_wire_tx(w, r, nic->hw);
-		}
+		for (k = 0; k < 2; k++)
+			moved |= nm_vale_wire_pass(nic, k, 0, nm_vale_wire_span(&nic->wire[k]), true);
 		if (!moved)
 			return;
 	}
 	nm_os_work_kick(&nic->work);	/* still busy: run again after others had their turn */
+}
+
+/* --- for the polling threads (core/vale_poll.c) --------------------------------------------- */
+
+u32 nm_vale_nic_rx_rings(const struct nm_vale_nic *nic)
+{
+	return nic->wire[0].hwn[NM_RX];
+}
+
+struct nm_vale_poll **nm_vale_nic_poll(struct nm_vale_nic *nic)
+{
+	return &nic->poll;
+}
+
+/* Control lock.  Rings a thread polls are left by the work from now on; n == 0: none. */
+void nm_vale_nic_set_polled(struct nm_vale_nic *nic, u32 first, u32 n, bool host)
+{
+	WRITE_ONCE(nic->polled_first, first);
+	WRITE_ONCE(nic->polled_n, n);
+	WRITE_ONCE(nic->polled_host, host);
+	if (!n)
+		nm_os_work_kick(&nic->work);	/* the work serves every ring again */
+}
+
+bool nm_vale_nic_poll_pass(struct nm_vale_nic *nic, u32 first, u32 n, bool host)
+{
+	bool moved = nm_vale_wire_pass(nic, 0, first, n, false);
+
+	if (host)
+		moved |= nm_vale_wire_pass(nic, 1, 0, nm_vale_wire_span(&nic->wire[1]), false);
+	return moved;
 }
 
 /* The user's notify hook: any wake-up of a wired ring (device or port side). */
@@ -465,6 +531,7 @@ static void nm_vale_nic_remove(struct nm_vale_nic *nic)
 	for (pp = &nm_vale_nics; *pp != nic; pp = &(*pp)->next)
 		;
 	*pp = nic->next;
+	nm_vale_poll_stop(nic);		/* its threads use the rings below */
 	WRITE_ONCE(nic->live, false);
 	for (k = 1; k >= 0; k--) {
 		struct nm_vale_wire *w = &nic->wire[k];

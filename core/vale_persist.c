@@ -128,8 +128,8 @@ static bool nm_mem_id_exists(u16 id)
 }
 
 /* Splits valeX:IF into its switch (created if needed) and IF; ENOMEM for an invalid name. */
-static int nm_vale_attach_target(const char *name, bool create, struct nm_bridge **b,
-				 const char **ifname)
+int nm_vale_attach_target(const char *name, bool create, struct nm_bridge **b,
+			  const char **ifname)
 {
 	char bname[NETMAP_REQ_IFNAMSIZ];
 
@@ -210,6 +210,8 @@ static int nm_vale_detach_port(const char *name, struct nm_vale_port **vpp)
 		return -ENXIO;
 	if (vp->nic ? !nm_vale_nic_detachable(vp) : !vp->netdev)
 		return -EBUSY;	/* a NIC's host port, or an ephemeral port */
+	if (vp->nic && *nm_vale_nic_poll(vp->nic))
+		return -EBUSY;	/* polling threads run on it: POLLING_DISABLE first */
 	*vpp = vp;
 	return 0;
 }

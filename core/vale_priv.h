@@ -69,6 +69,7 @@ struct nm_vale_txq {
 
 struct nm_bridge;
 struct nm_vale_nic;
+struct nm_vale_poll;
 
 struct nm_vale_port {
 	struct nm_adapter *na;
@@ -122,6 +123,16 @@ int nm_vale_nic_attach(struct nm_bridge *b, const char *name, const char *ifname
 int nm_vale_nic_attach_adapter(struct nm_bridge *b, const char *name, struct nm_adapter *hw,
 			       bool host, u32 *port_index);
 /* DETACH of a device: only through its NIC port (vp == wire[0].vp), which takes both ports away. */
+/* For the polling threads (core/vale_poll.c). */
+u32 nm_vale_nic_rx_rings(const struct nm_vale_nic *nic);
+struct nm_vale_poll **nm_vale_nic_poll(struct nm_vale_nic *nic);
+void nm_vale_nic_set_polled(struct nm_vale_nic *nic, u32 first, u32 n, bool host);
+bool nm_vale_nic_poll_pass(struct nm_vale_nic *nic, u32 first, u32 n, bool host);
+/* core/vale_poll.c: stops the attachment's polling threads, if any (control lock). */
+void nm_vale_poll_stop(struct nm_vale_nic *nic);
+/* core/vale_persist.c: valeX:IF split into its switch (created if `create`) and IF. */
+int nm_vale_attach_target(const char *name, bool create, struct nm_bridge **b,
+			  const char **ifname);
 bool nm_vale_nic_detachable(const struct nm_vale_port *vp);
 void nm_vale_nic_detach(struct nm_vale_port *vp);
 

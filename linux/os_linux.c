@@ -3,6 +3,7 @@
  * userspace twin; keep them in step.
  */
 #include <linux/kernel.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/printk.h>
 #include <linux/ratelimit.h>
@@ -158,6 +159,59 @@ u64 nm_os_thread_id(void)
 u64 nm_os_files_id(void)
 {
 	return (u64)(uintptr_t)current->files;
+}
+
+struct nm_os_poller {
+	struct task_struct *task;
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+static int nm_os_poller_run(void *data)
+{
+	struct nm_os_poller *p = data;
+
+	while (!kthread_should_stop()) {
+		p->fn(p->arg);
+		cond_resched();
+	}
+	return 0;
+}
+
+struct nm_os_poller *nm_os_poller_start(void (*fn)(void *arg), void *arg, u32 cpu,
+					 const char *name)
+{
+	struct nm_os_poller *p = nm_os_malloc(sizeof(*p));
+
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	p->fn = fn;
+	p->arg = arg;
+	p->task = kthread_create_on_cpu(nm_os_poller_run, p, cpu, name);
+	if (IS_ERR(p->task)) {
+		long err = PTR_ERR(p->task);
+
+		nm_os_free(p);
+		return ERR_PTR(err);
+	}
+	wake_up_process(p->task);
+	return p;
+}
+
+void nm_os_poller_stop(struct nm_os_poller *p)
+{
+	kthread_stop(p->task);
+	nm_os_free(p);
+}
+
+u32 nm_os_online_cpus(void)
+{
+	return num_online_cpus();
+}
+
+bool nm_os_cpu_online(u32 cpu)
+{
+	return cpu < nr_cpu_ids && cpu_online(cpu);
 }
 
 void nm_os_gettimeofday(s64 *sec, s64 *usec)

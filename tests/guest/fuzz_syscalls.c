@@ -471,16 +471,20 @@ static int fz_cleanup_ports(void)
 	static const char *const ifs[] = { "veth0", "veth1", "veth2", "veth3", "fzp0", "fzp1",
 					   "fzp-name-too-lo", "lo" };
 	struct nmreq_vale_detach det;
+	struct nmreq_vale_polling poll;
 	char name[32];
 	unsigned int i, j, pass, tries;
 	int fd = open("/dev/netmap", O_RDWR), err, left = 0;
 
 	if (fd < 0)
 		return -1;
+	memset(&poll, 0, sizeof(poll));
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < 2; i++)
 			for (j = 0; j < sizeof(ifs) / sizeof(ifs[0]); j++) {
 				snprintf(name, sizeof(name), "%s%s", sw[i], ifs[j]);
+				/* polling threads keep a device attached (EBUSY) */
+				fz_ctrl(fd, NETMAP_REQ_VALE_POLLING_DISABLE, name, &poll);
 				fz_ctrl(fd, NETMAP_REQ_VALE_DETACH, name, &det);
 			}
 	for (i = 0; i < sizeof(fz_created_names) / sizeof(fz_created_names[0]); i++) {

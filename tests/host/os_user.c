@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,6 +281,61 @@ void nm_os_kloop_events_irq(struct nm_os_kloop_events *ev, u32 i)
 void nm_os_kloop_events_free(struct nm_os_kloop_events *ev)
 {
 	(void)ev;
+}
+
+/* Host pollers are plain threads; the CPU is not enforced. */
+struct nm_os_poller {
+	pthread_t thread;
+	void (*fn)(void *arg);
+	void *arg;
+	int stop;
+};
+
+static void *nm_os_poller_run(void *data)
+{
+	struct nm_os_poller *p = data;
+
+	while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
+		p->fn(p->arg);
+		sched_yield();
+	}
+	return NULL;
+}
+
+struct nm_os_poller *nm_os_poller_start(void (*fn)(void *arg), void *arg, u32 cpu,
+					 const char *name)
+{
+	struct nm_os_poller *p = nm_os_malloc(sizeof(*p));
+
+	(void)cpu, (void)name;
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	p->fn = fn;
+	p->arg = arg;
+	if (pthread_create(&p->thread, NULL, nm_os_poller_run, p)) {
+		nm_os_free(p);
+		return ERR_PTR(-EAGAIN);
+	}
+	return p;
+}
+
+void nm_os_poller_stop(struct nm_os_poller *p)
+{
+	__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
+	pthread_join(p->thread, NULL);
+	nm_os_free(p);
+}
+
+u32 nm_os_online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (u32)n : 1;
+}
+
+bool nm_os_cpu_online(u32 cpu)
+{
+	return cpu < nm_os_online_cpus();
 }
 
 void nm_os_gettimeofday(s64 *sec, s64 *usec)
