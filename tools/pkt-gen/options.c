@@ -22,12 +22,13 @@ static const struct {
 	{ "txseq", FN_TXSEQ }, { "rxseq", FN_RXSEQ },
 };
 
-enum { LOPT_JSON = 1000, LOPT_TEST_SKIP, LOPT_TEST_SWAP };
+enum { LOPT_JSON = 1000, LOPT_TEST_SKIP, LOPT_TEST_SWAP, LOPT_KLOOP };
 
 static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, LOPT_JSON },
 	{ "test-skip", required_argument, NULL, LOPT_TEST_SKIP },
 	{ "test-swap", required_argument, NULL, LOPT_TEST_SWAP },
+	{ "kloop", required_argument, NULL, LOPT_KLOOP },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -68,6 +69,8 @@ void pg_usage(FILE *f)
 "  -o bits      1 prefetch, 2 access, 4 copy, 8 memcpy, 16 timestamp, 32 indirect, 64 dump,\n"
 "               256 rubbish, 512 random src, 1024 random dst, 2048 pps stats, 4096 checksum\n"
 "  --json       also print the periodic statistics as JSON lines on stdout\n"
+"  --kloop sleep:US|eventfd  sync the port through an in-kernel sync-kloop (CSB mode), which\n"
+"               sleeps US microseconds between rounds or waits for eventfd kicks (tx, rx only)\n"
 "  -h           this help\n"
 "Exit status: 0 ok, 1 error, 2 rx/rxseq did not get -n packets or saw loss or corruption.\n");
 }
@@ -195,6 +198,24 @@ static int set_port(struct glob *g, const char *name)
 	return 0;
 }
 
+/* --kloop sleep:US | eventfd */
+static int parse_kloop(struct glob *g, const char *arg)
+{
+	int us;
+
+	g->kloop = 1;
+	if (strcmp(arg, "eventfd") == 0) {
+		g->kloop_eventfd = 1;
+		return 0;
+	}
+	if (strncmp(arg, "sleep:", 6) == 0 && parse_int(arg + 6, "--kloop sleep:", 0, 1000000, &us) == 0) {
+		g->kloop_sleep_us = (uint32_t)us;
+		return 0;
+	}
+	fprintf(stderr, "pkt-gen: --kloop takes sleep:MICROSECONDS or eventfd, not '%s'\n", arg);
+	return -1;
+}
+
 /* One option letter (and its argument); -1 on a bad value. */
 static int one_option(struct glob *g, int ch, const char *arg)
 {
@@ -249,6 +270,7 @@ static int one_option(struct glob *g, int ch, const char *arg)
 	case LOPT_JSON: g->json = 1; return 0;
 	case LOPT_TEST_SKIP: g->test_skip = pg_parse_count(arg, "--test-skip"); return 0;
 	case LOPT_TEST_SWAP: g->test_swap = pg_parse_count(arg, "--test-swap"); return 0;
+	case LOPT_KLOOP: return parse_kloop(g, arg);
 	}
 	return -1;
 }
@@ -290,6 +312,10 @@ static int finish(struct glob *g)
 	}
 	if ((g->test_skip != PG_NONE || g->test_swap != PG_NONE) && g->fn != FN_TXSEQ) {
 		fprintf(stderr, "pkt-gen: --test-skip and --test-swap need -f txseq\n");
+		return -1;
+	}
+	if (g->kloop && (g->fn == FN_PING || g->fn == FN_PONG)) {
+		fprintf(stderr, "pkt-gen: --kloop works with -f tx, rx, txseq and rxseq\n");
 		return -1;
 	}
 	return 0;

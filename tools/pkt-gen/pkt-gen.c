@@ -209,6 +209,8 @@ static int open_netmap(struct glob *g)
 	}
 	apply_conf(g, d);
 	d->reg.nr_flags |= NR_ACCEPT_VNET_HDR;
+	if (g->kloop)
+		d->reg.nr_flags |= NR_EXCLUSIVE;	/* CSB mode needs it */
 	if (nmport_open_desc(d) < 0) {
 		D("Unable to open %s: %s", g->ifname, strerror(errno));
 		nmport_undo_prepare(d);
@@ -300,6 +302,11 @@ static int init_threads(struct glob *g)
 			t->affinity = (g->affinity + (g->cpus_set ? i % g->cpus : i)) % g->system_cpus;
 		if (g->kind == KIND_NETMAP ? open_thread_port(g, t) < 0 : alt_open(g, t) < 0)
 			return -1;
+		if (g->kloop && (g->kind != KIND_NETMAP || pg_kloop_open(t) < 0)) {
+			if (g->kind != KIND_NETMAP)
+				D("--kloop needs a netmap port");
+			return -1;
+		}
 		if (pkt_thread_init(&t->pkt, g, i) < 0)
 			return -1;
 		if ((g->fn == FN_TX || g->fn == FN_TXSEQ || g->fn == FN_PING || g->fn == FN_PONG) &&
@@ -514,6 +521,7 @@ static void cleanup(struct glob *g)
 
 		if (t->started)
 			pthread_join(t->tid, NULL);
+		pg_kloop_close(t);
 		pg_tx_state_fini(t);
 		pkt_thread_fini(&t->pkt);
 		free(t->scratch);

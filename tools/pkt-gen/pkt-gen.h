@@ -134,6 +134,7 @@ struct targ {
 	/* the tap/pcap handle of altport.c */
 	int alt_fd;
 	void *alt_pcap;
+	struct pg_kloop *kloop;	/* --kloop: kloop.c's state, NULL otherwise */
 };
 
 struct glob {
@@ -166,6 +167,8 @@ struct glob {
 	int normalize;		/* 0 with -N */
 	int conf[4], nconf;	/* -C */
 	int json;
+	int kloop, kloop_eventfd;	/* --kloop given; with eventfd (else sleep) */
+	uint32_t kloop_sleep_us;
 	uint64_t test_skip, test_swap;	/* txseq test aids, PG_NONE if unused */
 	uint32_t buf_size;
 	uint64_t remaining;	/* -n packets not yet claimed by a thread (atomic) */
@@ -177,6 +180,12 @@ struct glob {
 
 /* Set by SIGINT/SIGTERM: every loop checks it. */
 extern volatile sig_atomic_t pg_stop;
+
+/* kloop.c: --kloop (CSB mode driven by a sync-kloop) */
+int pg_kloop_open(struct targ *t);
+void pg_kloop_close(struct targ *t);
+void pg_kloop_publish(struct targ *t);
+int pg_kloop_wait(struct targ *t, short events, int timeout_ms);
 
 /* options.c */
 int pg_parse_args(struct glob *g, int argc, char **argv);
@@ -215,6 +224,7 @@ void *pg_rx_body(void *arg);
 int pg_tx_state_init(struct targ *t);
 void pg_tx_state_fini(struct targ *t);
 int pg_poll_fd(struct targ *t, short events, int timeout_ms);
+void pg_sync(struct targ *t, unsigned long cmd);
 uint64_t pg_reserve(struct glob *g, uint64_t want);
 void pg_unreserve(struct glob *g, uint64_t n);
 int pg_budget_left(struct glob *g);

@@ -30,7 +30,11 @@
 int pg_poll_fd(struct targ *t, short events, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = t->fd, .events = events };
-	int r = poll(&pfd, 1, timeout_ms);
+	int r;
+
+	if (t->kloop)
+		return pg_kloop_wait(t, events, timeout_ms);
+	r = poll(&pfd, 1, timeout_ms);
 
 	if (r < 0) {
 		if (errno == EINTR)
@@ -43,6 +47,15 @@ int pg_poll_fd(struct targ *t, short events, int timeout_ms)
 		return -1;
 	}
 	return r;
+}
+
+/* NIOCTXSYNC or NIOCRXSYNC, or with --kloop what stands for them: publish, and take hwtail. */
+void pg_sync(struct targ *t, unsigned long cmd)
+{
+	if (t->kloop)
+		pg_kloop_wait(t, cmd == NIOCTXSYNC ? POLLOUT : POLLIN, 0);
+	else
+		ioctl(t->fd, cmd, NULL);
 }
 
 /* Claims up to `want` packets of the -n budget: how many this thread may move. */
@@ -383,7 +396,7 @@ void pg_tx_flush(struct targ *t)
 	uint32_t prev = UINT32_MAX, n;
 
 	for (;;) {
-		ioctl(t->fd, NIOCTXSYNC, NULL);
+		pg_sync(t, NIOCTXSYNC);
 		n = tx_pending(t);
 		if (n == 0 || pg_stop)
 			return;
@@ -626,7 +639,7 @@ void *pg_rx_body(void *arg)
 			rx_ring(t, &c, NETMAP_RXRING(d->nifp, i));
 		pg_publish(t, &c);
 	}
-	ioctl(t->fd, NIOCRXSYNC, NULL);	/* give the consumed slots back (a pipe's sender waits) */
+	pg_sync(t, NIOCRXSYNC);	/* give the consumed slots back (a pipe's sender waits) */
 	pg_publish(t, &c);
 	pg_mark_end(t, idle);
 	return NULL;

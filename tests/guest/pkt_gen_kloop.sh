@@ -1,0 +1,31 @@
+#!/bin/sh
+# tests/guest/pkt_gen_kloop.sh - pkt-gen --kloop: the sender, the receiver or both drive their port
+# through an in-kernel sync-kloop (CSB mode) instead of sync ioctls and poll(), in sleep mode and
+# in eventfd mode, on a pipe (lossless: every frame must arrive) and on VALE (paced so none drop).
+. /tests/lib/net.sh
+
+got() { sed -n 's/^Received \([0-9][0-9]*\) packets.*/\1/p' "$1" | tail -n 1; }
+# run N RXPORT RXOPTS TXPORT TXOPTS: frames received out of N sent.
+run() {
+	pkt-gen -i "$2" -f rx -n "$1" -w 0 $3 > /tmp/kl-rx.out 2>&1 &
+	_rx=$!
+	sleep 1
+	pkt-gen -i "$4" -f tx -n "$1" -w 0 $5 > /tmp/kl-tx.out 2>&1
+	_i=0
+	while kill -0 $_rx 2>/dev/null && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+	kill -INT $_rx 2>/dev/null
+	wait $_rx
+	got /tmp/kl-rx.out
+}
+
+n=$(run 300000 netmap:kl}1 "" netmap:kl{1 "--kloop sleep:50")
+t "pipe: the sender on a sync-kloop (sleep 50 us): 300000 of 300000 ($n)" "[ '$n' = 300000 ]"
+n=$(run 300000 netmap:kl}2 "--kloop sleep:0" netmap:kl{2 "")
+t "pipe: the receiver on a busy sync-kloop (sleep 0): 300000 of 300000 ($n)" "[ '$n' = 300000 ]"
+n=$(run 300000 netmap:kl}3 "--kloop eventfd" netmap:kl{3 "--kloop eventfd")
+t "pipe: both on sync-kloops in eventfd mode: 300000 of 300000 ($n)" "[ '$n' = 300000 ]"
+n=$(run 50000 vale0:klb "--kloop eventfd" vale0:kla "-R 50000")
+t "VALE: the receiver on a sync-kloop (eventfd), 50000 paced frames: all arrive ($n)" \
+	"[ '$n' = 50000 ]"
+t "--kloop with -f ping is refused" "! pkt-gen -i netmap:kl{4 -f ping --kloop eventfd -n 1 2>/dev/null"
+t "--kloop with a bad mode is refused" "! pkt-gen -i netmap:kl{4 -f tx --kloop fast -n 1 2>/dev/null"
