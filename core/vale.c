@@ -177,7 +177,14 @@ static void nm_vale_ring_drain(struct nm_kring *kr)
 	struct nm_vale_port *vp = kr->na->priv;
 
 	if (kr->dir == NM_TX) {
-		nm_os_free(vp->txq[kr->ring_id]);
+		struct nm_vale_txq *q = vp->txq[kr->ring_id];
+
+		if (q) {	/* counters are forever, the ring is not */
+			vp->gone_tx_pkts += q->tx_pkts;
+			vp->gone_tx_bytes += q->tx_bytes;
+			vp->gone_drop_bad += q->drop_bad;
+		}
+		nm_os_free(q);
 		vp->txq[kr->ring_id] = NULL;
 	} else {
 		/* After this, no sender is copying into the ring, and none will start. */
@@ -377,6 +384,9 @@ static void nm_vale_sum(const struct nm_vale_port *vp, struct nm_vale_stats *st)
 	u32 i;
 
 	memset(st, 0, sizeof(*st));
+	st->tx_pkts = vp->gone_tx_pkts;
+	st->tx_bytes = vp->gone_tx_bytes;
+	st->drop_bad = vp->gone_drop_bad;
 	for (i = 0; i < NM_VALE_MAX_RINGS; i++) {
 		const struct nm_vale_txq *q = vp->txq[i];
 

@@ -86,6 +86,8 @@ struct nm_vale_port {
 	atomic64_t drop_unbound;	/* frames for this port while its ring was not bound */
 	struct nm_vale_rxq rxq[NM_VALE_MAX_RINGS];
 	struct nm_vale_txq *txq[NM_VALE_MAX_RINGS];
+	/* What TX rings that are gone had counted (control lock): a port's counters never go back. */
+	u64 gone_tx_pkts, gone_tx_bytes, gone_drop_bad;
 };
 
 struct nm_bridge {

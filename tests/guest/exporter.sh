@@ -6,9 +6,8 @@
 # files and live objects, the rings in use and, from /proc/netmap_mem, buffers in use; once
 # everything is closed, fewer buffers in use and no open file.
 #
-# A VALE port's TX counters live with its TX ring (core/vale.c frees them when the ring's last
-# user leaves, even on a persistent port), so a second pkt-gen keeps vale0:exa open, and its TX
-# ring with it, after the sender is done.
+# A second pkt-gen keeps vale0:exa open with its RX rings only (/R), so the port outlives the
+# sender but its TX ring does not: the port's TX counters must survive their ring.
 #
 # The page is printed between `# exporter-output-begin` and `# exporter-output-end`, each line
 # prefixed with `#| `, for tests/metrics/guest-exporter to check with promtool on the host.
@@ -46,10 +45,10 @@ rx=$!
 wait_line /proc/netmap_rings '^vale0:exb rx0 ' 300
 pkt-gen -w 0 -i vale0:exb/r -f rx > /tmp/ex-mon.out 2>&1 &
 mon=$!
-pkt-gen -w 0 -i vale0:exa -f rx > /dev/null 2>&1 &
+pkt-gen -w 0 -i vale0:exa/R -f rx > /dev/null 2>&1 &
 hold=$!
 wait_line /proc/netmap_rings '^vale0:exb/r#[0-9]* rx0 ' 300
-wait_line /proc/netmap_rings '^vale0:exa tx0 ' 300
+wait_line /proc/netmap_rings '^vale0:exa rx0 ' 300
 t "vale0:exa and vale0:exb are on vale0, a monitor on exb" \
 	'grep -q "^vale0:exa " /proc/netmap_vale && grep -q "^vale0:exb " /proc/netmap_vale &&
 	 grep -q "^vale0:exb/r#" /proc/netmap_rings'
