@@ -5,6 +5,10 @@
  *   nmping -f pong -i PORT                                   echoes frames back (MACs swapped)
  *   -m busy: spin on NIOCRXSYNC instead of sleeping in poll() (ping and pong), to tell the
  *            wake-up latency from the rest of the round trip.
+ *   -m kloop: spin on the port's CSB instead, its rings synced by an in-kernel sync-kloop
+ *            (netmap(4) "CSB mode and the sync-kloop") that pauses 1 us between rounds: the
+ *            round trip with no netmap system call (the spinning side yields its CPU to the
+ *            loop, which shares it).
  *   nmping -f probe -i PORT                                  can PORT be opened? (exit 0/1)
  *
  * pkt-gen -f ping reports only the minimum and the average RTT, so this program keeps every RTT
@@ -21,6 +25,8 @@
 #include "bench.h"
 
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 
 #include <libnetmap.h>
@@ -29,16 +35,107 @@
 #define SEQ_OFF 42	/* UDP payload: 8-byte magic+seq */
 #define MAGIC 0x6e6d70696e670000ull	/* "nmping\0\0" */
 
-static int busy;	/* -m busy */
+static int busy;	/* -m busy or -m kloop */
+
+/* -m kloop: the CSB of the port's first TX ring (entry 0) and first RX ring (entry 1). */
+static struct {
+	int want, on, fd, err;	/* want: -m kloop given; on: the loop runs */
+	struct nm_csb_atok atok[2] __attribute__((aligned(64)));
+	struct nm_csb_ktoa ktoa[2] __attribute__((aligned(64)));
+	pthread_t loop;
+} kl;
+
+static int kl_ctrl(uint16_t type, void *body, struct nmreq_option *opt)
+{
+	struct nmreq_header h;
+
+	memset(&h, 0, sizeof(h));
+	h.nr_version = NETMAP_API;
+	h.nr_reqtype = type;
+	h.nr_body = (uintptr_t)body;
+	h.nr_options = (uintptr_t)opt;
+	return ioctl(kl.fd, NIOCCTRL, &h) ? errno : 0;
+}
+
+static void *kl_loop(void *arg)
+{
+	/*
+	 * One microsecond between rounds: the loop gives its CPU back each round.  It shares that
+	 * CPU with this process's spinning thread (they inherit one affinity), and a loop that
+	 * never slept would keep it for a whole time slice.
+	 */
+	struct nmreq_sync_kloop_start st = { .sleep_us = 1 };
+
+	(void)arg;
+	kl.err = kl_ctrl(NETMAP_REQ_SYNC_KLOOP_START, &st, NULL);
+	return NULL;
+}
+
+static void kl_start(struct nmport_d *d)
+{
+	struct nmreq_opt_csb csb;
+
+	memset(&csb, 0, sizeof(csb));
+	csb.nro_opt.nro_reqtype = NETMAP_REQ_OPT_CSB;
+	csb.csb_atok = (uintptr_t)kl.atok;
+	csb.csb_ktoa = (uintptr_t)kl.ktoa;
+	kl.fd = d->fd;
+	if (d->first_tx_ring != d->last_tx_ring || d->first_rx_ring != d->last_rx_ring)
+		bench_die("nmping: -m kloop needs a port with one ring each way");
+	if ((kl.err = kl_ctrl(NETMAP_REQ_CSB_ENABLE, NULL, &csb.nro_opt)) ||
+	    pthread_create(&kl.loop, NULL, kl_loop, NULL)) {
+		fprintf(stderr, "nmping: -m kloop: %s\n", strerror(kl.err ? kl.err : errno));
+		exit(1);
+	}
+	kl.on = 1;
+}
+
+static void kl_stop(void)
+{
+	if (!kl.on)
+		return;
+	kl_ctrl(NETMAP_REQ_SYNC_KLOOP_STOP, NULL, NULL);
+	pthread_join(kl.loop, NULL);
+	kl.on = 0;
+}
+
+/* What NIOCTXSYNC and NIOCRXSYNC do, through the CSB: publish both rings, take hwtail back. */
+static void kl_sync(struct nmport_d *d)
+{
+	struct netmap_ring *r[2] = { NETMAP_TXRING(d->nifp, d->first_tx_ring),
+				     NETMAP_RXRING(d->nifp, d->first_rx_ring) };
+	uint32_t hwtail, hwcur;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		nm_sync_kloop_appl_write(&kl.atok[i], r[i]->cur, r[i]->head);
+		nm_sync_kloop_appl_read(&kl.ktoa[i], &hwtail, &hwcur);
+		r[i]->tail = hwtail;
+	}
+	sched_yield();	/* the loop thread may be waiting for this CPU */
+}
+
+/* A sync of the port: the ioctl, or its CSB twin with -m kloop. */
+static void sync_port(struct nmport_d *d, unsigned long cmd)
+{
+	if (kl.on)
+		kl_sync(d);
+	else
+		ioctl(d->fd, cmd, NULL);
+}
 
 static struct nmport_d *open_port(const char *name)
 {
-	struct nmport_d *d = nmport_open(name);
+	struct nmport_d *d = nmport_prepare(name);
 
-	if (!d) {
+	if (d && kl.want)
+		d->reg.nr_flags |= NR_EXCLUSIVE;	/* CSB mode needs it */
+	if (!d || nmport_open_desc(d) < 0) {
 		fprintf(stderr, "nmping: open %s: %s\n", name, strerror(errno));
 		exit(1);
 	}
+	if (kl.want)
+		kl_start(d);
 	return d;
 }
 
@@ -80,7 +177,7 @@ static void do_ping(const struct bopt *o)
 		int got = 0;
 
 		while (nm_ring_empty(tx)) {
-			ioctl(d->fd, NIOCTXSYNC, NULL);
+			sync_port(d, NIOCTXSYNC);
 			if (bench_stop)
 				goto out;
 		}
@@ -90,12 +187,12 @@ static void do_ping(const struct bopt *o)
 		s->len = (uint16_t)o->len;
 		tx->head = tx->cur = nm_ring_next(tx, tx->cur);
 		t0 = bench_now_ns();
-		ioctl(d->fd, NIOCTXSYNC, NULL);
+		sync_port(d, NIOCTXSYNC);
 		while (!got) {
 			int r;
 
 			if (busy) {
-				ioctl(d->fd, NIOCRXSYNC, NULL);
+				sync_port(d, NIOCRXSYNC);
 				r = !nm_ring_empty(rx) ? 1 : (bench_now_ns() - t0 > 1000000000ull ? 0 : -1);
 				if (r < 0) {
 					if (bench_stop)
@@ -136,6 +233,7 @@ static void do_ping(const struct bopt *o)
 out:
 	if (!n) {
 		printf("nmping: no answer (%llu sent)\n", (unsigned long long)seq);
+		kl_stop();
 		nmport_close(d);
 		exit(1);
 	}
@@ -147,6 +245,7 @@ out:
 	       pct(rtts, n, 0.99), pct(rtts, n, 0.999), rtts[n - 1]);
 	fflush(stdout);
 	free(rtts);
+	kl_stop();
 	nmport_close(d);
 }
 
@@ -165,7 +264,7 @@ static void do_pong(const struct bopt *o)
 
 		if (nm_ring_empty(rx)) {
 			if (busy)
-				ioctl(d->fd, NIOCRXSYNC, NULL);
+				sync_port(d, NIOCRXSYNC);
 			else
 				poll(&pfd, 1, 100);
 			continue;
@@ -190,10 +289,11 @@ static void do_pong(const struct bopt *o)
 			bytes += rs->len;
 			rx->head = rx->cur = nm_ring_next(rx, rx->cur);
 		}
-		ioctl(d->fd, NIOCTXSYNC, NULL);
+		sync_port(d, NIOCTXSYNC);
 		bench_rx_got(&r, n, bytes);
 	}
 	printf("nmping: pong answered %llu packets\n", (unsigned long long)r.pkts);
+	kl_stop();
 	nmport_close(d);
 }
 
@@ -201,8 +301,9 @@ int main(int argc, char **argv)
 {
 	struct bopt o;
 
-	bench_parse(&o, argc, argv, "  -f ping|pong|probe   -m poll|busy (poll)\n");
-	busy = o.mode && !strcmp(o.mode, "busy");
+	bench_parse(&o, argc, argv, "  -f ping|pong|probe   -m poll|busy|kloop (poll)\n");
+	busy = o.mode && (!strcmp(o.mode, "busy") || !strcmp(o.mode, "kloop"));
+	kl.want = o.mode && !strcmp(o.mode, "kloop") && o.fn && strcmp(o.fn, "probe");
 	if (!o.ifname)
 		bench_usage(&o, NULL);
 	if (!strcmp(o.fn, "ping")) {
