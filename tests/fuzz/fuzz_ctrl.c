@@ -71,32 +71,38 @@ static struct {
 
 #define require(cond) do { if (!(cond)) abort(); } while (0)
 
-/* The decoder's promises about what a handler gets (spec §5.5 rules 2-4). */
+/*
+ * The decoder's promises about what a handler gets (spec §5.5 rules 2-4), the budget counted as
+ * the original does: 32 bytes per option and the known bodies within 4144 with the body, and the
+ * body and known bodies alone within 4096.
+ */
 static void check_request(const struct nm_ctrl_req *req)
 {
-	size_t total = req->body_size;
+	size_t total = req->body_size, data = req->body_size;
 	unsigned int i, t, present[NETMAP_REQ_OPT_MAX] = { 0 };
 
 	require((req->body != NULL) == (req->body_size != 0) && req->body_size <= 64);
 	require(req->nopts <= NM_CTRL_MAX_OPTS && req->hdr.nr_name[63] == 0);
 	for (i = 0; i < req->nopts; i++) {
 		const struct nmreq_option *opt = req->opts[i].opt;
+		size_t body = req->opts[i].size - sizeof(*opt);
 
 		require(req->opts[i].size >= sizeof(*opt) && opt->nro_status == EOPNOTSUPP);
 		require(((uintptr_t)opt & 7) == 0);
-		total += req->opts[i].size;
+		total += 32 + body;
+		data += body;
 		t = opt->nro_reqtype;
 		require(t != 0);
 		if (t < NETMAP_REQ_OPT_MAX) {
 			require(req->by_type[t] == opt && !present[t]++);
 			require(opt->nro_size <= NETMAP_REQ_MAXSIZE);
 		} else {
-			require(req->opts[i].size == sizeof(*opt));
+			require(body == 0);
 		}
 	}
 	for (t = 1; t < NETMAP_REQ_OPT_MAX; t++)
 		require((req->by_type[t] != NULL) == (present[t] != 0));
-	require(total <= NETMAP_REQ_MAXSIZE);
+	require(total <= 4144 && data <= NETMAP_REQ_MAXSIZE);
 }
 
 static void consume_options(struct nm_ctrl_req *req)
