@@ -128,8 +128,8 @@ static bool nm_mem_id_exists(u16 id)
 }
 
 /* Splits valeX:IF into its switch (created if needed) and IF; ENOMEM for an invalid name. */
-int nm_vale_attach_target(const char *name, bool create, struct nm_bridge **b,
-			  const char **ifname)
+static int nm_vale_attach_target(const char *name, bool create, struct nm_bridge **b,
+				 const char **ifname)
 {
 	char bname[NETMAP_REQ_IFNAMSIZ];
 
@@ -194,10 +194,8 @@ release:
 	return err;
 }
 
-/* The port DETACH would detach: one attached with ATTACH (a NIC or a persistent port). */
-static int nm_vale_detach_port(const char *name, struct nm_vale_port **vpp)
+int nm_vale_find_port(const char *name, struct nm_vale_port **vpp)
 {
-	struct nm_vale_port *vp;
 	struct nm_bridge *b;
 	const char *ifname;
 	int err;
@@ -205,9 +203,18 @@ static int nm_vale_detach_port(const char *name, struct nm_vale_port **vpp)
 	err = nm_vale_attach_target(name, false, &b, &ifname);
 	if (err)
 		return err;
-	vp = nm_bridge_port(b, name);
-	if (!vp)
-		return -ENXIO;
+	*vpp = nm_bridge_port(b, name);
+	return *vpp ? 0 : -ENXIO;
+}
+
+/* The port DETACH would detach: one attached with ATTACH (a NIC or a persistent port). */
+static int nm_vale_detach_port(const char *name, struct nm_vale_port **vpp)
+{
+	struct nm_vale_port *vp;
+	int err = nm_vale_find_port(name, &vp);
+
+	if (err)
+		return err;
 	if (vp->nic ? !nm_vale_nic_detachable(vp) : !vp->netdev)
 		return -EBUSY;	/* a NIC's host port, or an ephemeral port */
 	if (vp->nic && *nm_vale_nic_poll(vp->nic))

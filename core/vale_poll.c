@@ -76,16 +76,10 @@ static int nm_vale_poll_check(const struct nmreq_vale_polling *req, u32 rings)
 static int nm_vale_poll_target(const char *name, struct nm_vale_nic **nicp)
 {
 	struct nm_vale_port *vp;
-	struct nm_bridge *b;
-	const char *ifname;
-	int err;
+	int err = nm_vale_find_port(name, &vp);
 
-	err = nm_vale_attach_target(name, false, &b, &ifname);
 	if (err)
 		return err;
-	vp = nm_bridge_port(b, name);
-	if (!vp)
-		return -ENXIO;
 	if (!vp->nic)
 		return -EOPNOTSUPP;	/* a VALE port: nothing to poll */
 	*nicp = vp->nic;

@@ -132,9 +132,9 @@ void nm_vale_nic_set_polled(struct nm_vale_nic *nic, u32 first, u32 n, bool host
 bool nm_vale_nic_poll_pass(struct nm_vale_nic *nic, u32 first, u32 n, bool host);
 /* core/vale_poll.c: stops the attachment's polling threads, if any (control lock). */
 void nm_vale_poll_stop(struct nm_vale_nic *nic);
-/* core/vale_persist.c: valeX:IF split into its switch (created if `create`) and IF. */
-int nm_vale_attach_target(const char *name, bool create, struct nm_bridge **b,
-			  const char **ifname);
+/* core/vale_persist.c: the port valeX:IF on its switch (-EINVAL without the VALE prefix, -ENXIO
+ * if there is no such switch or port). */
+int nm_vale_find_port(const char *name, struct nm_vale_port **vpp);
 bool nm_vale_nic_detachable(const struct nm_vale_port *vp);
 void nm_vale_nic_detach(struct nm_vale_port *vp);
 
