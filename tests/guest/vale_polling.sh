@@ -55,9 +55,9 @@ through() {
 	taskset 1 pkt-gen -i "$1" -f rx -n 20000 -w 0 > /tmp/poll-rx.out 2>&1 &
 	_rx=$!
 	sleep 2
-	taskset 1 pkt-gen -i "$2" -f tx -n 20000 -R 20000 -w 0 > /dev/null 2>&1
+	taskset 1 pkt-gen -i "$2" -f tx -n 20000 -R 10000 -w 0 > /dev/null 2>&1
 	_i=0
-	while kill -0 $_rx 2>/dev/null && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+	while kill -0 $_rx 2>/dev/null && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
 	kill -INT $_rx 2>/dev/null
 	wait $_rx
 	got /tmp/poll-rx.out
