@@ -35,6 +35,7 @@ struct nm_kloop {
 	u64 files;		/* (k) its nm_os_files_id: a close() there stops the loop */
 	struct nm_os_kloop_events *ev;	/* (k) OPT_SYNC_KLOOP_EVENTFDS of the claimed loop, or NULL */
 	bool ev_wait;		/* (k) every ring has an ioeventfd: sleep until kicked */
+	u32 direct;		/* (k) OPT_SYNC_KLOOP_MODE of the claimed loop: NM_OPT_SYNC_KLOOP_DIRECT_* */
 	u32 kicked;		/* (k) set by ev's wake-ups, cleared by the loop before each round */
 	struct nm_os_waitq wq;	/* the loop sleeps here; STOP wakes it */
 	struct nm_os_waitq idle_wq;	/* STOP waits here for the loop to end */
@@ -50,6 +51,7 @@ struct nm_file {
 	u64 nr_flags;
 	/* Spec's NR_FORWARD/poll behaviour and exclusivity come from these flags. */
 	struct nm_kloop kloop;
+	void *os_file;			/* (k) the OS glue's handle of this file (Linux: struct file) */
 };
 
 /* Poll events in the core's words; the OS glue translates them. */
@@ -78,9 +80,8 @@ void nm_file_unregister(struct nm_file *nf);
 int nm_file_sync(struct nm_file *nf, enum nm_dir d);
 
 /*
- * A sync of one claimed ring whose head and cur come from the caller (a CSB entry) instead of
- * the ring: 0, -EINVAL when they were invalid (counted in bad_syncs), -EIO when the ring is
- * stopped, -EAGAIN when another syncer holds the ring.
+ * A sync of a ring the caller claimed (nm_kring_tryget) whose head and cur come from the caller
+ * (a CSB entry) instead of the ring: 0, or -EINVAL when they were invalid (counted in bad_syncs).
  */
 int nm_kring_sync_indices(struct nm_kring *kr, u32 head, u32 cur);
 

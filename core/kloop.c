@@ -29,9 +29,19 @@
  * (nm_file_flush), a ring that stops (the device went away) or a fault on the CSB.  Because it
  * runs inside an ioctl on the file, the file - and the module - stay alive while it runs.
  *
+ * Direct modes (OPT_SYNC_KLOOP_MODE, DIRECT_TX and/or DIRECT_RX) need an ioeventfd for every
+ * ring.  A kick on a direct ring's ioeventfd is served in the kicking thread itself, as it
+ * returns from its write() (linux/kloop_events.c says why not inside the wake-up): one sync, no
+ * wake-up of the loop, no change of CPU.  The loop leaves kern_need_kick at 1 on direct rings -
+ * every publish is a kick, and every kick a sync - and syncs them itself only when they are
+ * pending: woken by their own wait queue (frames arrived, slots came back; the application then
+ * hears of it through the irqfd as in eventfd mode) or handed back by a kick it could not serve.
+ * So an application drives all three modes with the same code.
+ *
  * The CSB arrays are the application's: every entry is read with a user copy each round and
  * checked like a ring's indices (nm_kring_accept); a bad one is counted in bad_syncs, never
- * trusted.
+ * trusted.  A ring's entry is read and written only while the ring is claimed (nm_kring_tryget),
+ * so the loop and a direct sync never publish one ring's indices out of order.
  */
 #include "file.h"
 
@@ -158,11 +168,10 @@ int nm_req_csb_enable(void *owner, struct nm_ctrl_req *req)
  * hwcur, and hwcur before hwtail: the writes pair with the acquire fences of
  * nm_sync_kloop_appl_read (hwtail, fence, hwcur, fence, slots).
  */
-static int nm_kloop_ring(struct nm_file *nf, struct nm_kring *kr, u32 k)
+static int nm_kloop_ring_claimed(struct nm_file *nf, struct nm_kring *kr, u32 k)
 {
 	u64 atok = nf->kloop.atok, ktoa = nf->kloop.ktoa;
 	u32 head, cur, hwtail = kr->hwtail, want;
-	int err;
 
 	if (nm_os_copy_from_user(&head, NM_CSB_FIELD(atok, struct nm_csb_atok, k, head), 4))
 		return -EFAULT;
@@ -170,10 +179,8 @@ static int nm_kloop_ring(struct nm_file *nf, struct nm_kring *kr, u32 k)
 	if (nm_os_copy_from_user(&cur, NM_CSB_FIELD(atok, struct nm_csb_atok, k, cur), 4))
 		return -EFAULT;
 	smp_rmb();
-	err = nm_kring_sync_indices(kr, head, cur);
-	if (err == -EIO)
-		return err;	/* the ring stopped: its device is going away */
-	/* -EINVAL (counted in bad_syncs) and -EAGAIN (busy) leave the ring for the next round. */
+	/* -EINVAL is counted in bad_syncs: the ring stays as it was, its indices are published. */
+	nm_kring_sync_indices(kr, head, cur);
 	smp_wmb();
 	if (nm_csb_put(NM_CSB_FIELD(ktoa, struct nm_csb_ktoa, k, hwcur), kr->hwcur))
 		return -EFAULT;
@@ -190,24 +197,68 @@ static int nm_kloop_ring(struct nm_file *nf, struct nm_kring *kr, u32 k)
 	return 0;
 }
 
-/* ktoa.kern_need_kick of every ring. */
-static int nm_kloop_need_kick(struct nm_file *nf, u32 v)
+/* -EIO when the ring stopped (its device is going away), -EAGAIN when another syncer holds it,
+ * -EFAULT when the CSB cannot be accessed. */
+static int nm_kloop_ring(struct nm_file *nf, struct nm_kring *kr, u32 k)
+{
+	int err;
+
+	if (unlikely(READ_ONCE(kr->stopped)))
+		return -EIO;
+	if (!nm_kring_tryget(kr))
+		return -EAGAIN;
+	err = nm_kloop_ring_claimed(nf, kr, k);
+	nm_kring_put(kr);
+	return err;
+}
+
+static bool nm_kloop_dir_direct(const struct nm_file *nf, enum nm_dir d)
+{
+	return nf->kloop.direct &
+	       (d == NM_TX ? NM_OPT_SYNC_KLOOP_DIRECT_TX : NM_OPT_SYNC_KLOOP_DIRECT_RX);
+}
+
+/* The direction of CSB entry k. */
+static enum nm_dir nm_csb_dir(const struct nm_file *nf, u32 k)
+{
+	return k < nm_kloop_nrings(nf, NM_TX) ? NM_TX : NM_RX;
+}
+
+/* A direct sync of CSB entry k, in the thread that kicked it (nm_os_kloop_events_direct). */
+static int nm_kloop_direct_sync(void *arg, u32 k)
+{
+	struct nm_file *nf = arg;
+	enum nm_dir d = nm_csb_dir(nf, k);
+	u32 i = nf->first[d] + k - (d == NM_TX ? 0 : nm_kloop_nrings(nf, NM_TX));
+
+	return nm_kloop_ring(nf, &nf->na->krings[d][i], k);
+}
+
+/* ktoa.kern_need_kick of every direct ring (1 all along: every publish kicks), or of every ring
+ * the loop syncs. */
+static int nm_kloop_need_kick(struct nm_file *nf, bool direct, u32 v)
 {
 	u32 k, n = nm_kloop_nrings(nf, NM_TX) + nm_kloop_nrings(nf, NM_RX);
 
-	for (k = 0; k < n; k++)
-		if (nm_csb_put(NM_CSB_FIELD(nf->kloop.ktoa, struct nm_csb_ktoa, k, kern_need_kick), v))
+	for (k = 0; k < n; k++) {
+		u64 at = NM_CSB_FIELD(nf->kloop.ktoa, struct nm_csb_ktoa, k, kern_need_kick);
+
+		if (nm_kloop_dir_direct(nf, nm_csb_dir(nf, k)) == direct && nm_csb_put(at, v))
 			return -EFAULT;
+	}
 	return 0;
 }
 
-/* Whether the application published a head the last round did not see (1), or not (0). */
+/* Whether the application published, on a ring the loop syncs, a head the last round did not
+ * see (1), or not (0). */
 static int nm_kloop_app_moved(struct nm_file *nf, struct nm_adapter *na)
 {
 	u32 i, head;
 	int d;
 
 	for (d = 0; d < NM_DIRS; d++) {
+		if (nm_kloop_dir_direct(nf, d))
+			continue;
 		for (i = nf->first[d]; i < nf->last[d]; i++) {
 			u64 at = NM_CSB_FIELD(nf->kloop.atok, struct nm_csb_atok,
 					      nm_csb_index(nf, d, i), head);
@@ -225,7 +276,7 @@ static int nm_kloop_app_moved(struct nm_file *nf, struct nm_adapter *na)
 static int nm_kloop_wait_kick(struct nm_file *nf, struct nm_adapter *na)
 {
 	struct nm_kloop *kl = &nf->kloop;
-	int err = nm_kloop_need_kick(nf, 1);
+	int err = nm_kloop_need_kick(nf, false, 1);
 
 	smp_mb();	/* kern_need_kick before atok: see the diagram above */
 	if (!err)
@@ -233,20 +284,28 @@ static int nm_kloop_wait_kick(struct nm_file *nf, struct nm_adapter *na)
 	if (!err)
 		err = nm_os_kloop_sleep(&kl->wq, NM_OS_SLEEP_FOREVER, &kl->stop, &kl->kicked);
 	if (err >= 0)
-		err = nm_kloop_need_kick(nf, 0);
+		err = nm_kloop_need_kick(nf, false, 0);
 	return err;
 }
 
-static int nm_kloop_round(struct nm_file *nf, struct nm_adapter *na)
+/* Every ring the loop syncs, and the direct rings that are pending (all of them in the first
+ * round: a kick the application made before START hooked its ioeventfd is not lost). */
+static int nm_kloop_round(struct nm_file *nf, struct nm_adapter *na, bool first)
 {
 	int d, err;
-	u32 i;
+	u32 i, k;
 
 	for (d = 0; d < NM_DIRS; d++) {
 		for (i = nf->first[d]; i < nf->last[d]; i++) {
-			err = nm_kloop_ring(nf, &na->krings[d][i], nm_csb_index(nf, d, i));
-			if (err)
-				return err;
+			k = nm_csb_index(nf, d, i);
+			if (nm_kloop_dir_direct(nf, d) && !nm_os_kloop_events_take(nf->kloop.ev, k) &&
+			    !first)
+				continue;
+			err = nm_kloop_ring(nf, &na->krings[d][i], k);
+			if (err == -EAGAIN && nm_kloop_dir_direct(nf, d))
+				nm_os_kloop_events_kick(nf->kloop.ev, k);	/* held: again */
+			else if (err && err != -EAGAIN)
+				return err;	/* -EAGAIN: the next round syncs it */
 		}
 	}
 	return 0;
@@ -257,11 +316,13 @@ static int nm_kloop_run(struct nm_file *nf)
 {
 	struct nm_adapter *na = smp_load_acquire(&nf->na);	/* committed before the claim */
 	struct nm_kloop *kl = &nf->kloop;
-	int err = 0;
+	int err = kl->direct ? nm_kloop_need_kick(nf, true, 1) : 0;
+	bool first = true;
 
 	while (!READ_ONCE(kl->stop) && !err) {
 		WRITE_ONCE(kl->kicked, 0);	/* before the round: a kick during it is kept */
-		err = nm_kloop_round(nf, na);
+		err = nm_kloop_round(nf, na, first);
+		first = false;
 		if (err)
 			break;
 		if (kl->ev_wait)
@@ -280,8 +341,8 @@ static int nm_kloop_run(struct nm_file *nf)
 	return err == -EINTR ? 0 : err;
 }
 
-/* OPT_SYNC_KLOOP_MODE: direct modes (the sync run inside the eventfd wake-up) are not built. */
-static int nm_kloop_mode_option(struct nm_ctrl_req *req)
+/* OPT_SYNC_KLOOP_MODE: which directions are direct (kl->direct). */
+static int nm_kloop_mode_option(struct nm_file *nf, struct nm_ctrl_req *req)
 {
 	struct nmreq_option *opt = req->by_type[NETMAP_REQ_OPT_SYNC_KLOOP_MODE];
 	u32 mode;
@@ -289,21 +350,29 @@ static int nm_kloop_mode_option(struct nm_ctrl_req *req)
 	if (!opt)
 		return 0;
 	mode = ((const struct nmreq_opt_sync_kloop_mode *)opt)->mode;
-	if (mode & ~NM_KLOOP_DIRECT_MODES)
-		opt->nro_status = EINVAL;
-	else if (mode)
-		opt->nro_status = EOPNOTSUPP;
-	else
-		opt->nro_status = 0;
-	if (opt->nro_status == EOPNOTSUPP)
-		nm_os_log_ratelimited("SYNC_KLOOP_START %s: direct mode (%#x) is not supported; the loop runs the syncs itself in eventfd mode",
-				      req->hdr.nr_name, mode);
+	opt->nro_status = mode & ~NM_KLOOP_DIRECT_MODES ? EINVAL : 0;
+	if (!opt->nro_status)
+		nf->kloop.direct = mode;
 	return -(int)opt->nro_status;
+}
+
+/* Direct modes serve kicks: every ring needs an ioeventfd (as in the original). */
+static int nm_kloop_check_direct(struct nm_file *nf, struct nm_ctrl_req *req)
+{
+	if (!nf->kloop.direct || nf->kloop.ev_wait)
+		return 0;
+	nm_os_log_ratelimited("SYNC_KLOOP_START %s: direct mode (%#x) needs OPT_SYNC_KLOOP_EVENTFDS with an ioeventfd for every ring",
+			      nf->bound->name, nf->kloop.direct);
+	req->by_type[NETMAP_REQ_OPT_SYNC_KLOOP_MODE]->nro_status = EINVAL;
+	nm_os_kloop_events_free(nf->kloop.ev);
+	nf->kloop.ev = NULL;
+	return -EINVAL;
 }
 
 /*
  * OPT_SYNC_KLOOP_EVENTFDS: one {ioeventfd, irqfd} per bound ring, taken now, in the thread that
- * will run the loop; the loop also watches every bound ring's wait queue.
+ * will run the loop; the loop also watches every bound ring's wait queue, and hands the kicks of
+ * direct rings to their kickers.
  */
 static int nm_kloop_eventfds_option(struct nm_file *nf, struct nm_ctrl_req *req)
 {
@@ -322,7 +391,7 @@ static int nm_kloop_eventfds_option(struct nm_file *nf, struct nm_ctrl_req *req)
 		err = -EINVAL;
 		goto out;
 	}
-	ev = nm_os_kloop_events_new(n, n, &nf->kloop.kicked);
+	ev = nm_os_kloop_events_new(n, &nf->kloop.kicked, nf->os_file);
 	if (IS_ERR(ev)) {
 		err = PTR_ERR(ev);
 		goto out;
@@ -336,9 +405,15 @@ static int nm_kloop_eventfds_option(struct nm_file *nf, struct nm_ctrl_req *req)
 		nm_os_kloop_events_free(ev);
 		goto out;
 	}
-	for (d = 0; d < NM_DIRS; d++)
-		for (i = nf->first[d]; i < nf->last[d]; i++)
-			nm_os_kloop_events_watch(ev, &na->krings[d][i].wq);
+	for (d = 0; d < NM_DIRS; d++) {
+		for (i = nf->first[d]; i < nf->last[d]; i++) {
+			u32 k = nm_csb_index(nf, d, i);
+
+			nm_os_kloop_events_watch(ev, k, &na->krings[d][i].wq);
+			if (nm_kloop_dir_direct(nf, d))
+				nm_os_kloop_events_direct(ev, k, nm_kloop_direct_sync, nf);
+		}
+	}
 	nf->kloop.ev = ev;
 	nf->kloop.ev_wait = io == n;
 out:
@@ -363,9 +438,13 @@ int nm_req_kloop_start(void *owner, struct nm_ctrl_req *req)
 		return -EBUSY;
 	if (start->sleep_us > NM_KLOOP_MAX_SLEEP_US)
 		return -EINVAL;
-	err = nm_kloop_mode_option(req);
+	nf->kloop.direct = 0;
+	nf->kloop.ev_wait = false;
+	err = nm_kloop_mode_option(nf, req);
 	if (!err)
 		err = nm_kloop_eventfds_option(nf, req);
+	if (!err)
+		err = nm_kloop_check_direct(nf, req);
 	return err;
 }
 

@@ -131,21 +131,32 @@ u64 nm_os_files_id(void);
 
 /*
  * The eventfds of a sync-kloop (OPT_SYNC_KLOOP_EVENTFDS), one object per loop, made by the thread
- * that will run the loop:
- *   nm_os_kloop_events_new: room for n rings and `watch` wait queues; a wake-up through any of
- *     them sets *kicked and wakes that thread.  ERR_PTR(-ENOMEM).
+ * that will run the loop.  Ring i is the CSB's index (TX rings first):
+ *   nm_os_kloop_events_new: room for n rings; a wake-up through any of their hooks marks the ring
+ *     pending, sets *kicked and wakes that thread.  os_file is the file the loop runs on (the
+ *     OS glue's handle, nm_file.os_file), which direct syncs pin.  ERR_PTR(-ENOMEM).
  *   nm_os_kloop_events_set: ring i's ioeventfd (the application kicks the loop through it) and
  *     irqfd (the loop notifies the application), -1 for none; -EBADF or -EINVAL when a
  *     descriptor is not an eventfd.
- *   nm_os_kloop_events_watch: wakes the loop also when q is woken (a ring's wait queue).
+ *   nm_os_kloop_events_watch: wakes the loop also when q, ring i's wait queue, is woken.
+ *   nm_os_kloop_events_direct: ring i is direct: a kick on its ioeventfd runs fn(arg, i) in the
+ *     kicking thread, on its way back to user space, when that thread shares the loop's address
+ *     space; otherwise, and when fn returns nonzero, the ring is left pending for the loop.
+ *     fn never runs after nm_os_kloop_events_free has returned.
+ *   nm_os_kloop_events_take: whether ring i was kicked or woken since the last take (clears it).
+ *   nm_os_kloop_events_kick: marks ring i pending again and wakes the loop, as a hook would.
  *   nm_os_kloop_events_irq: signals ring i's irqfd, if it has one.
- *   nm_os_kloop_events_free: unhooks everything (no wake-up runs after it) and drops the
- *     references.  Accepts NULL.
+ *   nm_os_kloop_events_free: unhooks everything, waits for direct syncs in progress, and drops
+ *     the references (no wake-up and no fn runs after it).  Accepts NULL.
  */
 struct nm_os_kloop_events;
-struct nm_os_kloop_events *nm_os_kloop_events_new(u32 n, u32 watch, u32 *kicked);
+struct nm_os_kloop_events *nm_os_kloop_events_new(u32 n, u32 *kicked, void *os_file);
 int nm_os_kloop_events_set(struct nm_os_kloop_events *ev, u32 i, s32 ioeventfd, s32 irqfd);
-void nm_os_kloop_events_watch(struct nm_os_kloop_events *ev, struct nm_os_waitq *q);
+void nm_os_kloop_events_watch(struct nm_os_kloop_events *ev, u32 i, struct nm_os_waitq *q);
+void nm_os_kloop_events_direct(struct nm_os_kloop_events *ev, u32 i,
+			       int (*fn)(void *arg, u32 i), void *arg);
+bool nm_os_kloop_events_take(struct nm_os_kloop_events *ev, u32 i);
+void nm_os_kloop_events_kick(struct nm_os_kloop_events *ev, u32 i);
 void nm_os_kloop_events_irq(struct nm_os_kloop_events *ev, u32 i);
 void nm_os_kloop_events_free(struct nm_os_kloop_events *ev);
 

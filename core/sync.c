@@ -42,15 +42,9 @@ static enum nm_sync_result nm_kring_sync(struct nm_kring *kr)
 
 int nm_kring_sync_indices(struct nm_kring *kr, u32 head, u32 cur)
 {
-	enum nm_sync_result res;
+	bool valid = nm_kring_accept(kr, head, cur);
 
-	if (unlikely(READ_ONCE(kr->stopped)))
-		return -EIO;
-	if (!nm_kring_tryget(kr))
-		return -EAGAIN;
-	res = nm_kring_sync_checked(kr, nm_kring_accept(kr, head, cur));
-	nm_kring_put(kr);
-	return res == NM_SYNC_OK ? 0 : -EINVAL;
+	return nm_kring_sync_checked(kr, valid) == NM_SYNC_OK ? 0 : -EINVAL;
 }
 
 int nm_kring_kernel_sync(struct nm_kring *kr, u32 head)

@@ -43,6 +43,7 @@ static int nm_open(struct inode *inode, struct file *file)
 
 	if (!nf)
 		return -ENOMEM;
+	nf->os_file = file;
 	file->private_data = nf;
 	atomic_inc(&nm_open_files);
 	return 0;

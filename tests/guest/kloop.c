@@ -5,7 +5,11 @@
  * mode, each driven by a loop thread, 1,000,000 frames sequence-checked; STOP from another thread
  * during traffic returns in under a second; the sticky STOP; and the loop ending when its fd is
  * closed and when its process is killed (run-tests then checks live_objects and the kernel log).
+ * The same traffic in direct mode, where a kick is synced by the kicking thread itself - proved
+ * by a kicker that the loop thread cannot preempt seeing its sync done when write() returns -
+ * and a process killed while its threads kick a direct loop.
  */
+#define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -129,8 +133,20 @@ static void efds_wait(struct efds *e, struct csb *c, uint32_t k, uint32_t hwtail
 	*(volatile uint32_t *)&c->atok[k].appl_need_kick = 0;
 }
 
+/* OPT_SYNC_KLOOP_MODE `mode` ahead of the eventfds option `e`, for a START. */
+static struct nmreq_option *direct_opt(struct nmreq_opt_sync_kloop_mode *m, uint32_t mode,
+				       struct efds *e)
+{
+	memset(m, 0, sizeof(*m));
+	m->nro_opt.nro_reqtype = NETMAP_REQ_OPT_SYNC_KLOOP_MODE;
+	m->nro_opt.nro_next = (uintptr_t)&e->opt;
+	m->mode = mode;
+	return &m->nro_opt;
+}
+
 struct loop_arg {
 	int fd;
+	int cpu;		/* pin the loop thread there, if >= 0 */
 	uint32_t sleep_us;
 	struct nmreq_option *opt;	/* options of the START */
 	int err;		/* START's errno, 0 on success */
@@ -142,6 +158,13 @@ static void *loop_thread(void *v)
 	struct loop_arg *a = v;
 	struct nmreq_sync_kloop_start st = { .sleep_us = a->sleep_us };
 
+	if (a->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(a->cpu, &set);
+		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	}
 	a->err = ctrl(a->fd, NETMAP_REQ_SYNC_KLOOP_START, "", &st, a->opt);
 	a->ended = now();
 	return NULL;
@@ -333,34 +356,44 @@ static void *pipe_receiver(void *v)
 	return NULL;
 }
 
-/* How the loop of a traffic test waits between rounds, for the check messages. */
-static const char *mode_name(const struct efds *e)
+/* How the loop of a traffic test syncs, for the check messages. */
+static const char *mode_name(const struct efds *e, uint32_t direct)
 {
-	return e ? "eventfd mode" : "sleep mode";
+	return direct ? "direct mode" : e ? "eventfd mode" : "sleep mode";
 }
 
-/* The application's side of the eventfd protocol did not kick or get woken needlessly. */
-static void check_kicks(const char *what, const struct efds *e, uint32_t frames)
+/* The START options of a traffic test: none, the eventfds, or the mode and the eventfds. */
+static struct nmreq_option *start_opts(struct nmreq_opt_sync_kloop_mode *m, struct efds *e,
+				       uint32_t direct)
 {
-	if (!e)
+	return direct ? direct_opt(m, direct, e) : e ? &e->opt : NULL;
+}
+
+/* The application's side of the eventfd protocol did not kick or get woken needlessly (in
+ * direct mode every publish is a kick, by design). */
+static void check_kicks(const char *what, const struct efds *e, uint32_t frames, uint32_t direct)
+{
+	if (!e || direct)
 		return;
 	ok(e->kicks < frames / 8 && e->irqs <= e->waits + 2,
 	   "%s: %lu kicks for %u frames (only when the loop asked), %lu irqfd signals for %lu waits",
 	   what, e->kicks, frames, e->irqs, e->waits);
 }
 
-static void pipe_traffic(struct efds *e)
+static void pipe_traffic(struct efds *e, uint32_t direct)
 {
 	static struct csb c;
+	struct nmreq_opt_sync_kloop_mode m;
 	struct loop_arg a;
 	struct nmport p, q;
 	pthread_t lt, rt;
 	double t0;
 
 	ok(open_csb(&p, "kp{1", NR_EXCLUSIVE, &c) == 0, "pipe sender kp{1 in CSB mode (%s)",
-	   mode_name(e));
+	   mode_name(e, direct));
 	nm_open_or_die(&q, "kp}1", NR_REG_ALL_NIC, 0, 0);
-	a = (struct loop_arg){ .fd = p.fd, .sleep_us = SLEEP_US, .opt = e ? &e->opt : NULL };
+	a = (struct loop_arg){ .fd = p.fd, .cpu = -1, .sleep_us = SLEEP_US,
+			       .opt = start_opts(&m, e, direct) };
 	pthread_create(&lt, NULL, loop_thread, &a);
 	pthread_create(&rt, NULL, pipe_receiver, &q);
 	t0 = now();
@@ -368,8 +401,8 @@ static void pipe_traffic(struct efds *e)
 	pthread_join(rt, NULL);
 	ok(q.reg.nr_extra_bufs == FRAMES && q.reg.nr_mem_id == 0,
 	   "pipe, %s: %u frames sent through the sync-kloop, %u received in order (%.2f s)",
-	   mode_name(e), FRAMES, q.reg.nr_extra_bufs, now() - t0);
-	check_kicks("pipe", e, FRAMES);
+	   mode_name(e, direct), FRAMES, q.reg.nr_extra_bufs, now() - t0);
+	check_kicks("pipe", e, FRAMES, direct);
 	t0 = now();
 	ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_STOP, "", NULL, NULL) == 0, "pipe: STOP");
 	pthread_join(lt, NULL);
@@ -380,9 +413,10 @@ static void pipe_traffic(struct efds *e)
 
 /* A VALE pair whose receiver is in CSB mode; the sender uses plain TXSYNC. STOP comes from the
  * main thread while frames still flow. */
-static void vale_traffic(struct efds *e)
+static void vale_traffic(struct efds *e, uint32_t direct)
 {
 	static struct csb c;
+	struct nmreq_opt_sync_kloop_mode m;
 	struct loop_arg a;
 	struct nmport p, q;
 	struct netmap_ring *tx;
@@ -392,9 +426,10 @@ static void vale_traffic(struct efds *e)
 	pid_t pid;
 
 	ok(open_csb(&q, "vale0:kr", NR_EXCLUSIVE, &c) == 0, "VALE receiver vale0:kr in CSB mode (%s)",
-	   mode_name(e));
+	   mode_name(e, direct));
 	nm_open_or_die(&p, "vale0:ks", NR_REG_ALL_NIC, 0, 0);
-	a = (struct loop_arg){ .fd = q.fd, .sleep_us = SLEEP_US, .opt = e ? &e->opt : NULL };
+	a = (struct loop_arg){ .fd = q.fd, .cpu = -1, .sleep_us = SLEEP_US,
+			       .opt = start_opts(&m, e, direct) };
 	pthread_create(&lt, NULL, loop_thread, &a);
 	tx = NETMAP_TXRING(p.nifp, 0);
 	pid = fork();
@@ -419,8 +454,8 @@ static void vale_traffic(struct efds *e)
 	t0 = now();
 	got = receive_frames(&q, &c, FRAMES, &bad, e);
 	ok(got >= FRAMES && bad == 0, "VALE, %s: %u frames received through the sync-kloop in order (%.2f s)",
-	   mode_name(e), got, now() - t0);
-	check_kicks("VALE", e, got);
+	   mode_name(e, direct), got, now() - t0);
+	check_kicks("VALE", e, got, direct);
 	t0 = now();
 	ok(ctrl(q.fd, NETMAP_REQ_SYNC_KLOOP_STOP, "", NULL, NULL) == 0,
 	   "VALE: STOP while the sender still sends");
@@ -462,8 +497,14 @@ static void start_options(void)
 	ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_START, "", &st, &m.nro_opt) == EINVAL &&
 	   m.nro_opt.nro_status == EINVAL, "SYNC_KLOOP_MODE with an unknown bit: EINVAL");
 	m.mode = NM_OPT_SYNC_KLOOP_DIRECT_TX;
-	ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_START, "", &st, &m.nro_opt) == EOPNOTSUPP &&
-	   m.nro_opt.nro_status == EOPNOTSUPP, "direct mode: EOPNOTSUPP (not built)");
+	ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_START, "", &st, &m.nro_opt) == EINVAL &&
+	   m.nro_opt.nro_status == EINVAL, "direct mode without eventfds: EINVAL");
+	real = e.fds[0].ioeventfd;
+	e.fds[0].ioeventfd = -1;
+	direct_opt(&m, NM_OPT_SYNC_KLOOP_DIRECT_RX, &e);
+	ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_START, "", &st, &m.nro_opt) == EINVAL &&
+	   m.nro_opt.nro_status == EINVAL, "direct mode with a ring lacking an ioeventfd: EINVAL");
+	e.fds[0].ioeventfd = real;
 	ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_STOP, "", NULL, NULL) == 0 &&
 	   ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_START, "", &st, &e.opt) == 0 && e.opt.nro_status == 0,
 	   "after STOP, a START with eventfds returns at once and releases them");
@@ -492,8 +533,11 @@ static void close_ends_loop(void)
 	ok(a.err == 0 && a.ended - t0 < 1.0, "closing the fd ends the loop (%.3f s)", a.ended - t0);
 }
 
-/* kill -9 of a process whose thread sits in SYNC_KLOOP_START. */
-static void kill_ends_loop(void)
+/*
+ * kill -9 of a child while child(fd) runs a sync-kloop on pipe `port`; the child writes one byte
+ * to fd once the loop is about to start (or is running).  No object of the pipe may remain.
+ */
+static void kill_child_loop(const char *what, const char *port, void (*child)(int fd))
 {
 	int fds[2], st = 0;
 	pid_t pid;
@@ -503,22 +547,145 @@ static void kill_ends_loop(void)
 		return;
 	pid = fork();
 	if (pid == 0) {
-		static struct csb c;
-		struct nmreq_sync_kloop_start s = { .sleep_us = 0 };	/* busy: never sleeps */
-		struct nmport p;
-
-		if (open_csb(&p, "kk{1", NR_EXCLUSIVE, &c) == 0 && write(fds[1], "r", 1) == 1)
-			ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_START, "", &s, NULL);
+		child(fds[1]);
 		_exit(3);
 	}
-	ok(read(fds[0], &ch, 1) == 1, "a child runs a busy sync-kloop (sleep_us 0)");
+	ok(read(fds[0], &ch, 1) == 1, "a child %s", what);
 	usleep(300000);
 	kill(pid, SIGKILL);
 	ok(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
 	   "kill -9 ends it: the child dies of SIGKILL");
-	ok(nm_ring_counter("kk{1", "tx0", "users") == -1, "and its pipe's rings are gone with it");
+	ok(nm_ring_counter(port, "tx0", "users") == -1, "and its pipe's rings are gone with it");
 	close(fds[0]);
 	close(fds[1]);
+}
+
+/* A thread sitting in SYNC_KLOOP_START of a loop that never sleeps. */
+static void busy_loop_child(int fd)
+{
+	static struct csb c;
+	struct nmreq_sync_kloop_start s = { .sleep_us = 0 };	/* busy: never sleeps */
+	struct nmport p;
+
+	if (open_csb(&p, "kk{1", NR_EXCLUSIVE, &c) == 0 && write(fd, "r", 1) == 1)
+		ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_START, "", &s, NULL);
+}
+
+/* This thread alone on CPU 0, above every SCHED_OTHER thread there (on = 0: back as it was). */
+static int own_cpu0(int on)
+{
+	struct sched_param sp = { .sched_priority = on ? 10 : 0 };
+	static cpu_set_t saved;
+	cpu_set_t set;
+	int err;
+
+	if (on) {
+		pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved);
+		CPU_ZERO(&set);
+		CPU_SET(0, &set);
+		err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+		return err ? err : pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+	}
+	err = pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp);
+	return err ? err : pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
+}
+
+/*
+ * Whether a kick is synced by the kicker: the loop thread sits on CPU 0 under this thread, which
+ * runs there SCHED_FIFO and never blocks, so the loop cannot run until the test ends.  After
+ * each publish and kick, the TX ring's ktoa.hwcur must already show the new head in direct mode;
+ * in eventfd mode (direct 0, the control) it must not.
+ */
+static void direct_in_kicker(uint32_t direct)
+{
+	static struct csb c;
+	struct nmreq_opt_sync_kloop_mode m;
+	struct loop_arg a;
+	struct nmport p, q;
+	struct netmap_ring *r;
+	uint32_t head, i, synced = 0, rounds = 100, hwtail, hwcur;
+	struct efds e;
+	pthread_t lt;
+	int err;
+
+	efds_init(&e);
+	ok(open_csb(&p, "kx{1", NR_EXCLUSIVE, &c) == 0, "kx{1 in CSB mode (%s)", mode_name(&e, direct));
+	nm_open_or_die(&q, "kx}1", NR_REG_ALL_NIC, 0, 0);
+	r = NETMAP_TXRING(p.nifp, 0);
+	a = (struct loop_arg){ .fd = p.fd, .cpu = 0, .opt = start_opts(&m, &e, direct) };
+	pthread_create(&lt, NULL, loop_thread, &a);
+	usleep(300000);		/* the loop runs its first round and goes to sleep */
+	head = c.atok[0].head;
+	err = own_cpu0(1);
+	ok(err == 0, "the kicker owns CPU 0 (SCHED_FIFO), above the loop thread (%s)", strerror(err));
+	if (err)
+		rounds = 0;
+	for (i = 0; i < rounds; i++) {
+		r->slot[head].len = 60;
+		head = nm_ring_next(r, head);
+		nm_sync_kloop_appl_write(&c.atok[0], head, head);
+		efds_kick(&e, &c, 0);
+		nm_sync_kloop_appl_read(&c.ktoa[0], &hwtail, &hwcur);
+		synced += hwcur == head;
+	}
+	own_cpu0(0);
+	if (direct)
+		ok(synced == rounds && e.kicks == rounds,
+		   "direct mode: %u of %u kicks were synced before write() returned", synced, rounds);
+	else
+		ok(synced == 0, "eventfd mode (the control): %u of %u kicks synced before write() returned",
+		   synced, rounds);
+	/* The loop, free to run again, syncs what it was kicked for; a STOP before that round would
+	 * end it with the frames unsent. */
+	for (i = 0; i < 1000; i++) {
+		nm_sync_kloop_appl_read(&c.ktoa[0], &hwtail, &hwcur);
+		if (hwcur == head)
+			break;
+		usleep(1000);
+	}
+	ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_STOP, "", NULL, NULL) == 0, "STOP");
+	pthread_join(lt, NULL);
+	ok(a.err == 0, "START returned 0");
+	{
+		struct netmap_ring *rx = NETMAP_RXRING(q.nifp, 0);
+
+		ioctl(q.fd, NIOCRXSYNC, NULL);
+		ok(nm_ring_space(rx) == rounds, "the peer received the %u frames (%u)", rounds,
+		   nm_ring_space(rx));
+	}
+	efds_close(&e);
+	nm_close(&q);
+	nm_close(&p);
+}
+
+/* kill -9 of a process whose threads kick a direct loop as fast as they can: kicks queued on
+ * dying threads must neither sync into a dead address space nor outlive the module. */
+static void kick_direct_child(int fd)
+{
+	static struct csb c;
+	struct nmreq_opt_sync_kloop_mode m;
+	struct loop_arg a;
+	struct nmport p;
+	struct efds e;
+	pthread_t lt;
+	uint32_t head;
+
+	efds_init(&e);
+	if (open_csb(&p, "kz{1", NR_EXCLUSIVE, &c))
+		return;
+	a = (struct loop_arg){ .fd = p.fd, .cpu = -1,
+			       .opt = direct_opt(&m, NM_OPT_SYNC_KLOOP_DIRECT_TX |
+						 NM_OPT_SYNC_KLOOP_DIRECT_RX, &e) };
+	pthread_create(&lt, NULL, loop_thread, &a);
+	if (write(fd, "r", 1) != 1)
+		return;
+	head = c.atok[0].head;
+	for (;;) {	/* no peer: the ring fills, then every kick syncs nothing */
+		head = nm_ring_next(NETMAP_TXRING(p.nifp, 0), head);
+		nm_sync_kloop_appl_write(&c.atok[0], head, head);
+		efds_kick(&e, &c, 0);
+		efds_kick(&e, &c, 1);
+	}
 }
 
 int main(void)
@@ -526,20 +693,31 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	option_budget();
 	errors();
-	pipe_traffic(NULL);
-	vale_traffic(NULL);
+	pipe_traffic(NULL, 0);
+	vale_traffic(NULL, 0);
 	{
 		struct efds e;
 
+		uint32_t both = NM_OPT_SYNC_KLOOP_DIRECT_TX | NM_OPT_SYNC_KLOOP_DIRECT_RX;
+
 		efds_init(&e);
-		pipe_traffic(&e);
+		pipe_traffic(&e, 0);
 		efds_close(&e);
 		efds_init(&e);
-		vale_traffic(&e);
+		vale_traffic(&e, 0);
+		efds_close(&e);
+		efds_init(&e);
+		pipe_traffic(&e, NM_OPT_SYNC_KLOOP_DIRECT_TX);
+		efds_close(&e);
+		efds_init(&e);
+		vale_traffic(&e, both);
 		efds_close(&e);
 	}
+	direct_in_kicker(0);
+	direct_in_kicker(NM_OPT_SYNC_KLOOP_DIRECT_TX);
+	kill_child_loop("kicks a direct sync-kloop in a tight loop", "kz{1", kick_direct_child);
 	start_options();
 	close_ends_loop();
-	kill_ends_loop();
+	kill_child_loop("runs a busy sync-kloop (sleep_us 0)", "kk{1", busy_loop_child);
 	return t_exit();
 }

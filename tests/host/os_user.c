@@ -256,9 +256,9 @@ u64 nm_os_files_id(void)
 }
 
 /* Host tests have no eventfds: a loop with OPT_SYNC_KLOOP_EVENTFDS is refused. */
-struct nm_os_kloop_events *nm_os_kloop_events_new(u32 n, u32 watch, u32 *kicked)
+struct nm_os_kloop_events *nm_os_kloop_events_new(u32 n, u32 *kicked, void *os_file)
 {
-	(void)n, (void)watch, (void)kicked;
+	(void)n, (void)kicked, (void)os_file;
 	return ERR_PTR(-EOPNOTSUPP);
 }
 
@@ -268,9 +268,26 @@ int nm_os_kloop_events_set(struct nm_os_kloop_events *ev, u32 i, s32 ioeventfd, 
 	return -EOPNOTSUPP;
 }
 
-void nm_os_kloop_events_watch(struct nm_os_kloop_events *ev, struct nm_os_waitq *q)
+void nm_os_kloop_events_watch(struct nm_os_kloop_events *ev, u32 i, struct nm_os_waitq *q)
 {
-	(void)ev, (void)q;
+	(void)ev, (void)i, (void)q;
+}
+
+void nm_os_kloop_events_direct(struct nm_os_kloop_events *ev, u32 i,
+			       int (*fn)(void *arg, u32 i), void *arg)
+{
+	(void)ev, (void)i, (void)fn, (void)arg;
+}
+
+bool nm_os_kloop_events_take(struct nm_os_kloop_events *ev, u32 i)
+{
+	(void)ev, (void)i;
+	return false;
+}
+
+void nm_os_kloop_events_kick(struct nm_os_kloop_events *ev, u32 i)
+{
+	(void)ev, (void)i;
 }
 
 void nm_os_kloop_events_irq(struct nm_os_kloop_events *ev, u32 i)
