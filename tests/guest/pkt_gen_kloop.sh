@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/guest/pkt_gen_kloop.sh - pkt-gen --kloop: the sender, the receiver or both drive their port
-# through an in-kernel sync-kloop (CSB mode) instead of sync ioctls and poll(), in sleep mode and
-# in eventfd mode, on a pipe (lossless: every frame must arrive) and on VALE (best effort: every
+# through an in-kernel sync-kloop (CSB mode) instead of sync ioctls and poll(), in sleep mode,
+# eventfd mode and direct mode, on a pipe (lossless: every frame must arrive) and on VALE (best effort: every
 # frame either arrives or is counted in the port's drop_full).
 . /tests/lib/net.sh
 
@@ -25,6 +25,8 @@ n=$(run 300000 netmap:kl}2 "--kloop sleep:0" netmap:kl{2 "")
 t "pipe: the receiver on a busy sync-kloop (sleep 0): 300000 of 300000 ($n)" "[ '$n' = 300000 ]"
 n=$(run 300000 netmap:kl}3 "--kloop eventfd" netmap:kl{3 "--kloop eventfd")
 t "pipe: both on sync-kloops in eventfd mode: 300000 of 300000 ($n)" "[ '$n' = 300000 ]"
+n=$(run 300000 netmap:kl}5 "--kloop direct" netmap:kl{5 "--kloop direct")
+t "pipe: both on sync-kloops in direct mode: 300000 of 300000 ($n)" "[ '$n' = 300000 ]"
 pkt-gen -i vale0:klb -f rx -w 0 --kloop eventfd > /tmp/kl-rx.out 2>&1 &
 rx=$!
 sleep 1

@@ -11,7 +11,9 @@
  *   --kloop sleep:US  the loop wakes every US microseconds; the worker yields the CPU while it
  *                     has nothing to do;
  *   --kloop eventfd   the loop sleeps until kicked through an ioeventfd; the worker blocks on an
- *                     irqfd, announcing it with appl_need_kick (the protocol the man page gives).
+ *                     irqfd, announcing it with appl_need_kick (the protocol the man page gives);
+ *   --kloop direct    the same with OPT_SYNC_KLOOP_MODE DIRECT_TX | DIRECT_RX: every publish is a
+ *                     kick (kern_need_kick stays 1), synced inside the worker's own write().
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -57,9 +59,17 @@ static void *kl_loop(void *arg)
 	struct targ *t = arg;
 	struct pg_kloop *k = t->kloop;
 	struct nmreq_sync_kloop_start st = { .sleep_us = t->g->kloop_sleep_us };
+	struct nmreq_opt_sync_kloop_mode mode = {
+		.nro_opt = { .nro_reqtype = NETMAP_REQ_OPT_SYNC_KLOOP_MODE },
+		.mode = NM_OPT_SYNC_KLOOP_DIRECT_TX | NM_OPT_SYNC_KLOOP_DIRECT_RX,
+	};
+	struct nmreq_option *opts = k->efd_opt ? &k->efd_opt->nro_opt : NULL;
 
-	k->loop_err = kl_ctrl(t->fd, NETMAP_REQ_SYNC_KLOOP_START, &st,
-			      k->efd_opt ? &k->efd_opt->nro_opt : NULL);
+	if (t->g->kloop_direct) {
+		mode.nro_opt.nro_next = (uintptr_t)opts;
+		opts = &mode.nro_opt;
+	}
+	k->loop_err = kl_ctrl(t->fd, NETMAP_REQ_SYNC_KLOOP_START, &st, opts);
 	return NULL;
 }
 

@@ -69,8 +69,9 @@ void pg_usage(FILE *f)
 "  -o bits      1 prefetch, 2 access, 4 copy, 8 memcpy, 16 timestamp, 32 indirect, 64 dump,\n"
 "               256 rubbish, 512 random src, 1024 random dst, 2048 pps stats, 4096 checksum\n"
 "  --json       also print the periodic statistics as JSON lines on stdout\n"
-"  --kloop sleep:US|eventfd  sync the port through an in-kernel sync-kloop (CSB mode), which\n"
-"               sleeps US microseconds between rounds or waits for eventfd kicks (tx, rx only)\n"
+"  --kloop sleep:US|eventfd|direct  sync the port through an in-kernel sync-kloop (CSB mode),\n"
+"               which sleeps US microseconds between rounds, or waits for eventfd kicks, or\n"
+"               (direct) has each kick synced by the kicking thread (tx, rx only)\n"
 "  -h           this help\n"
 "Exit status: 0 ok, 1 error, 2 rx/rxseq did not get -n packets or saw loss or corruption.\n");
 }
@@ -198,21 +199,23 @@ static int set_port(struct glob *g, const char *name)
 	return 0;
 }
 
-/* --kloop sleep:US | eventfd */
+/* --kloop sleep:US | eventfd | direct */
 static int parse_kloop(struct glob *g, const char *arg)
 {
 	int us;
 
 	g->kloop = 1;
-	if (strcmp(arg, "eventfd") == 0) {
+	if (strcmp(arg, "eventfd") == 0 || strcmp(arg, "direct") == 0) {
 		g->kloop_eventfd = 1;
+		g->kloop_direct = arg[0] == 'd';
 		return 0;
 	}
 	if (strncmp(arg, "sleep:", 6) == 0 && parse_int(arg + 6, "--kloop sleep:", 0, 1000000, &us) == 0) {
 		g->kloop_sleep_us = (uint32_t)us;
 		return 0;
 	}
-	fprintf(stderr, "pkt-gen: --kloop takes sleep:MICROSECONDS or eventfd, not '%s'\n", arg);
+	fprintf(stderr, "pkt-gen: --kloop takes sleep:MICROSECONDS, eventfd or direct, not '%s'\n",
+		arg);
 	return -1;
 }
 

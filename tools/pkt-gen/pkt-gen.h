@@ -168,6 +168,7 @@ struct glob {
 	int conf[4], nconf;	/* -C */
 	int json;
 	int kloop, kloop_eventfd;	/* --kloop given; with eventfd (else sleep) */
+	int kloop_direct;		/* --kloop direct: eventfd, and both direct modes */
 	uint32_t kloop_sleep_us;
 	uint64_t test_skip, test_swap;	/* txseq test aids, PG_NONE if unused */
 	uint32_t buf_size;
