@@ -6,17 +6,28 @@
 . /tests/lib/net.sh
 
 got() { sed -n 's/^Received \([0-9][0-9]*\) packets.*/\1/p' "$1" | tail -n 1; }
-# run N RXPORT RXOPTS TXPORT TXOPTS: frames received out of N sent.
+# run N RXPORT RXOPTS TXPORT TXOPTS: frames received out of N sent.  A sender whose receiver stops
+# taking frames would wait for room forever: after 120 s it is stopped (SIGINT), and both programs'
+# last lines go to stderr for the failure's diagnosis.
 run() {
 	pkt-gen -i "$2" -f rx -n "$1" -w 0 $3 > /tmp/kl-rx.out 2>&1 &
 	_rx=$!
 	sleep 1
-	pkt-gen -i "$4" -f tx -n "$1" -w 0 $5 > /tmp/kl-tx.out 2>&1
+	timeout -s INT 120 pkt-gen -i "$4" -f tx -n "$1" -w 0 $5 > /tmp/kl-tx.out 2>&1
+	cat /proc/netmap_rings > /tmp/kl-rings.out 2>&1
 	_i=0
 	while kill -0 $_rx 2>/dev/null && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
 	kill -INT $_rx 2>/dev/null
+	_i=0
+	while kill -0 $_rx 2>/dev/null && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+	kill -0 $_rx 2>/dev/null && echo "# the receiver ignored SIGINT for 5 s: killed" >&2 && kill -KILL $_rx
 	wait $_rx
-	got /tmp/kl-rx.out
+	_n=$(got /tmp/kl-rx.out)
+	if [ "$_n" != "$1" ]; then
+		tail -n 5 /tmp/kl-tx.out /tmp/kl-rx.out | sed 's/^/# /' >&2
+		sed 's/^/# rings: /' /tmp/kl-rings.out >&2
+	fi
+	echo "$_n"
 }
 
 n=$(run 300000 netmap:kl}1 "" netmap:kl{1 "--kloop sleep:50")
