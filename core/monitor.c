@@ -66,6 +66,16 @@ struct nm_monitor {
 
 static void nm_mon_zframes(struct nm_kring_tap *tap, struct nm_kring *pkr, u32 from, u32 to);
 
+static u32 nm_max(u32 a, u32 b)
+{
+	return a > b ? a : b;
+}
+
+static u32 nm_min(u32 a, u32 b)
+{
+	return a < b ? a : b;
+}
+
 /* --- data path ---------------------------------------------------------------------------- */
 
 /*
@@ -140,10 +150,41 @@ static void nm_mon_frames(struct nm_kring_tap *tap, struct nm_kring *pkr, u32 fr
 	nm_mon_publish_unlock(mr, prod);
 }
 
+/* How a zero-copy tap passes frames on. */
+struct nm_mon_swap {
+	u32 nbufs, size;	/* buffers 2 .. nbufs+1 are the region's (0 and 1 are no one's) */
+	u16 keep, add;		/* the monitor slot's flags: (parent flags & keep) | add */
+};
+
+/*
+ * Swaps the buffers of up to n parent slots ps[] with the monitor slots ms[], neither array
+ * wrapping, and returns how many it swapped: it stops before the first pair whose buffer indices
+ * are not both in the region (the caller skips that pair).  Each field is read once.
+ */
+static u32 nm_mon_swap_run(struct netmap_slot *ps, struct netmap_slot *ms, u32 n,
+			   const struct nm_mon_swap sw)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		u32 pidx = READ_ONCE(ps[i].buf_idx), midx = READ_ONCE(ms[i].buf_idx);
+		u32 len = READ_ONCE(ps[i].len);
+		u16 flags = READ_ONCE(ps[i].flags);
+
+		if (unlikely(pidx - 2 >= sw.nbufs || midx - 2 >= sw.nbufs))
+			break;
+		WRITE_ONCE(ms[i].buf_idx, pidx);
+		WRITE_ONCE(ms[i].len, len > sw.size ? sw.size : len);
+		WRITE_ONCE(ms[i].flags, (flags & sw.keep) | sw.add);
+		WRITE_ONCE(ps[i].buf_idx, midx);
+		WRITE_ONCE(ps[i].flags, flags | NS_BUF_CHANGED);
+	}
+	return i;
+}
+
 /*
  * Zero-copy tap: the watched ring is done with the frames in [from, to).  Each goes to the
- * monitor by swapping buffers.  Both slots are read once and both buffer indices must lie in the
- * region (the one they share): a pair that does not is left alone and counted as skipped.
+ * monitor by swapping buffers, in runs where neither ring wraps.
  */
 static void nm_mon_zframes(struct nm_kring_tap *tap, struct nm_kring *pkr, u32 from, u32 to)
 {
@@ -153,29 +194,24 @@ static void nm_mon_zframes(struct nm_kring_tap *tap, struct nm_kring *pkr, u32 f
 	const struct nm_buf_lut *lut = nm_mem_lut(mkr->na->mem);
 	/* Read once into locals: the compiler may not keep them across the slot accesses. */
 	struct netmap_slot *pslot = pkr->ring->slot, *mslot = mkr->ring->slot;
-	u32 pn = pkr->num_slots, mn = mkr->num_slots, nbufs = lut->total - 2, size = lut->size;
-	u16 keep = t->chained ? 0xffff : (u16)~NS_TXMON, add = t->chained ? 0 : t->slot_flags;
-	u32 count, prod, skipped = 0;
+	u32 pn = pkr->num_slots, mn = mkr->num_slots, count, prod, skipped = 0;
+	const struct nm_mon_swap sw = {
+		.nbufs = lut->total - 2, .size = lut->size,
+		.keep = t->chained ? 0xffff : (u16)~NS_TXMON, .add = t->chained ? 0 : t->slot_flags,
+	};
 
 	nm_os_spin_lock(&mr->lock);
 	prod = mr->prod;
-	for (count = nm_mon_room(mr, &from, nm_dist(from, to, pn), pn); count; count--) {
-		struct netmap_slot *ps = &pslot[from], *ms = &mslot[prod];
-		u32 pidx = READ_ONCE(ps->buf_idx), midx = READ_ONCE(ms->buf_idx);
-		u32 len = READ_ONCE(ps->len);
-		u16 flags = READ_ONCE(ps->flags);
+	count = nm_mon_room(mr, &from, nm_dist(from, to, pn), pn);
+	while (count) {
+		u32 run = nm_min(count, nm_min(pn - from, mn - prod));
+		u32 done = nm_mon_swap_run(&pslot[from], &mslot[prod], run, sw);
+		u32 bad = done < run;	/* the pair after the swapped ones: skipped */
 
-		from = nm_next(from, pn);
-		if (pidx - 2 >= nbufs || midx - 2 >= nbufs) {	/* buffers 0 and 1 are no one's */
-			skipped++;
-			continue;
-		}
-		WRITE_ONCE(ms->buf_idx, pidx);
-		WRITE_ONCE(ms->len, len > size ? size : len);
-		WRITE_ONCE(ms->flags, (flags & keep) | add);
-		WRITE_ONCE(ps->buf_idx, midx);
-		WRITE_ONCE(ps->flags, flags | NS_BUF_CHANGED);
-		prod = nm_next(prod, mn);
+		skipped += bad;
+		from = nm_advance(from, done + bad, pn);
+		prod = nm_advance(prod, done, mn);
+		count -= done + bad;
 	}
 	if (skipped)
 		WRITE_ONCE(mkr->skipped, mkr->skipped + skipped);
@@ -371,11 +407,6 @@ const struct nm_adapter_ops nm_monitor_ops = {
 };
 
 /* --- lookup: `PORT/r`, `/t`, `/rt` ---------------------------------------------------------- */
-
-static u32 nm_max(u32 a, u32 b)
-{
-	return a > b ? a : b;
-}
 
 /*
  * The region a new monitor's rings live in, with a reference: a zero-copy monitor swaps buffers
