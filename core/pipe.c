@@ -8,12 +8,16 @@
  *       sender TX ring T                                  receiver RX ring R
  *   txsync: slots [T.hwcur, head) ──copied to same positions──▶ R.slot[]
  *           T.pipe_pub = end of the last complete packet ──────▶ R.hwtail
- *   rxsync: T.slot[] ◀──copied back, buffers as R left them── slots [R.hwcur, head)
- *           T.hwtail = R.pipe_pub - 1 ◀──────────────────────── R.pipe_pub = R.hwcur
+ *   rxsync:                                                      R.pipe_pub = R.hwcur = head
+ *   txsync: T.slot[] ◀──copied back, buffers as R left them── slots R released since the last
+ *           T.hwtail = R.pipe_pub - 1                          txsync: [T.hwtail + 1, R.pipe_pub)
  *
- * Each side writes only its own pipe_pub (smp_store_release after the slot copies) and reads the
+ * Each side writes only its own pipe_pub (smp_store_release after its slot writes) and reads the
  * peer's (smp_load_acquire before touching the slots it covers), so the two ends sync concurrently
- * without a lock.  The positions one side writes are never the ones the other side owns.
+ * without a lock.  Every slot write is the sender's: the receiver's sync only publishes how far
+ * it got, so the receiver - the side a pipe's rate depends on - does no work per frame; the
+ * slots it hands back are read once and checked by the sender's next txsync (bad ones are
+ * counted in the TX ring's bad_slots, where they are replaced).
  *
  * Both ends, and all their rings, exist from the first open of either end until both are closed:
  * packets sent to an end nobody has open stay queued.  The pipe holds one reference on each end;
@@ -83,7 +87,7 @@ static int nm_pipe_txsync(struct nm_kring *tx)
 	struct nm_kring *rx = tx->pipe_peer;
 	const struct nm_buf_lut *lut = nm_mem_lut(tx->na->mem);
 	struct netmap_slot *ts = tx->ring->slot, *rs = rx->ring->slot;
-	u32 n = tx->num_slots, head = tx->rhead, i, complete = tx->pipe_pub;
+	u32 n = tx->num_slots, head = tx->rhead, i, complete = tx->pipe_pub, released;
 
 	for (i = tx->hwcur; i != head; i = nm_next(i, n)) {
 		struct netmap_slot s = nm_pipe_slot(tx, &ts[i], lut);
@@ -98,22 +102,22 @@ static int nm_pipe_txsync(struct nm_kring *tx)
 		smp_store_release(&tx->pipe_pub, complete);	/* pairs with the acquire in rxsync */
 		nm_kring_wake(rx);
 	}
-	tx->hwtail = nm_prev(smp_load_acquire(&rx->pipe_pub), n);	/* pairs with rxsync's release */
+	released = smp_load_acquire(&rx->pipe_pub);	/* pairs with rxsync's release */
+	for (i = nm_next(tx->hwtail, n); i != released; i = nm_next(i, n))
+		ts[i] = nm_pipe_slot(tx, &rs[i], lut);
+	tx->hwtail = nm_prev(released, n);
 	return 0;
 }
 
 static int nm_pipe_rxsync(struct nm_kring *rx)
 {
 	struct nm_kring *tx = rx->pipe_peer;
-	const struct nm_buf_lut *lut = nm_mem_lut(rx->na->mem);
-	struct netmap_slot *ts = tx->ring->slot, *rs = rx->ring->slot;
-	u32 n = rx->num_slots, head = rx->rhead, i;
+	u32 head = rx->rhead;
 
 	if (head != rx->hwcur) {
-		for (i = rx->hwcur; i != head; i = nm_next(i, n))
-			ts[i] = nm_pipe_slot(rx, &rs[i], lut);
 		rx->hwcur = head;
-		smp_store_release(&rx->pipe_pub, head);	/* pairs with the acquire in txsync */
+		/* Pairs with the acquire in txsync: the slots up to head are the sender's again. */
+		smp_store_release(&rx->pipe_pub, head);
 		nm_kring_wake(tx);
 	}
 	rx->hwtail = smp_load_acquire(&tx->pipe_pub);	/* pairs with txsync's release */
@@ -129,17 +133,18 @@ static int nm_pipe_ring_fill(struct nm_kring *kr)
 }
 
 /* Runs for TX rings before any RX ring is deleted (nm_pipe_free): every buffer is either in
- * the TX ring or, for slots sent and not yet released, in the peer RX ring. */
+ * the TX ring or, for slots sent and not yet copied back by a txsync (in flight, or released
+ * since the last txsync: [hwtail + 1, pipe_pub)), in the peer RX ring. */
 static void nm_pipe_ring_drain(struct nm_kring *kr)
 {
 	struct nm_kring *rx = kr->pipe_peer;
-	u32 i, n = kr->num_slots, held;
+	u32 i, n = kr->num_slots, first = nm_next(kr->hwtail, n), held;
 
 	if (kr->dir != NM_TX)
 		return;
-	held = nm_dist(rx->hwcur, kr->pipe_pub, n);
+	held = nm_dist(first, kr->pipe_pub, n);
 	for (i = 0; i < n; i++) {
-		bool at_peer = rx->ring && nm_dist(rx->hwcur, i, n) < held;
+		bool at_peer = rx->ring && nm_dist(first, i, n) < held;
 		const struct netmap_slot *s = at_peer ? &rx->ring->slot[i] : &kr->ring->slot[i];
 
 		nm_mem_buf_free(kr->na->mem, READ_ONCE(s->buf_idx));

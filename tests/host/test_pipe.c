@@ -224,6 +224,47 @@ static void test_null_and_extra(void)
 
 }
 
+/*
+ * A receiver that swaps a received buffer for one of its extra buffers and releases the slot:
+ * when the pipe goes away before the sender syncs again, the buffer the receiver left in its
+ * slot - not the one the sender sent - goes back to the region, and nothing is lost.  A null
+ * port keeps the pipe's region alive to count its free buffers afterwards.
+ */
+static void test_drain_after_swap(void)
+{
+	struct app m, s, z;
+	struct netmap_ring *mtx, *srx;
+	struct nm_mem *mem;
+	u32 i, x, e;
+
+	ok(app_open(&m, "pd{1", NR_REG_ALL_NIC, 0, 0, 0, 0) == 0 &&
+	   app_open(&s, "pd}1", NR_REG_ALL_NIC, 0, 0, 0, 4) == 0 && s.reg.nr_extra_bufs == 4 &&
+	   app_open(&z, "x", NR_REG_NULL, 0, 0, m.reg.nr_mem_id, 0) == 0,
+	   "drain: a pipe, 4 extra buffers for its receiver, a null port in its region");
+	mem = nm_file_mem(z.nf);
+	mtx = NETMAP_TXRING(m.nifp, 0);
+	srx = NETMAP_RXRING(s.nifp, 0);
+	for (i = 0; i < 4; i++)
+		tx_frame(mtx, 60, (u8)i, 0);
+	nm_file_sync(m.nf, NM_TX);
+	nm_file_sync(s.nf, NM_RX);
+	x = srx->slot[0].buf_idx;
+	e = s.nifp->ni_bufs_head;
+	s.nifp->ni_bufs_head = *(u32 *)NETMAP_BUF(srx, e);	/* take e off the list... */
+	*(u32 *)NETMAP_BUF(srx, x) = s.nifp->ni_bufs_head;	/* ...and put x on it */
+	s.nifp->ni_bufs_head = x;
+	srx->slot[0].buf_idx = e;
+	srx->slot[0].flags |= NS_BUF_CHANGED;
+	srx->head = srx->cur = srx->tail;
+	nm_file_sync(s.nf, NM_RX);
+	app_close(&s);
+	app_close(&m);
+	ok(nm_mem_bufs_free_count(mem) == nm_mem_lut(mem)->total - 2,
+	   "drain: every buffer of the region is free again (%u of %u)", nm_mem_bufs_free_count(mem),
+	   nm_mem_lut(mem)->total - 2);
+	app_close(&z);
+}
+
 static unsigned long waits;
 static void count_wait(void *arg, struct nm_os_waitq *q)
 {
@@ -277,6 +318,7 @@ int main(void)
 	test_validation();
 	test_modes();
 	test_null_and_extra();
+	test_drain_after_swap();
 	test_poll();
 	ok(nm_os_live_objects() == base, "no object leaked by any test");
 	app_core_fini();
