@@ -58,6 +58,8 @@ static inline void *nm_buf_lut_addr(const struct nm_buf_lut *lut, u32 idx)
  * kernel's memcpy uses, which has a start-up cost on hardware (measured on the build host: 60 B
  * 1.2 vs 2.5 ns, 256 B 5.9 vs 8.6 ns; from 512 B on rep movsb wins) and runs a byte at a time
  * under emulation.  The barrier keeps the compiler from merging the blocks into a memcpy call.
+ * Longer frames go in whole 8-byte words (nm_os_copy_words: as fast as memcpy on hardware, 8
+ * times fewer steps under emulation), so up to 7 bytes past len.
  */
 #define NM_BUF_COPY_BLOCKS_MAX 512
 
@@ -67,7 +69,7 @@ static __always_inline void nm_buf_copy(void *dst, const void *src, u32 len)
 	const u8 *s = src;
 
 	if (len >= NM_BUF_COPY_BLOCKS_MAX) {
-		memcpy(dst, src, len);
+		nm_os_copy_words(dst, src, len);
 		return;
 	}
 	for (;;) {	/* len 0 copies one block too: every buffer has one */
@@ -81,14 +83,14 @@ static __always_inline void nm_buf_copy(void *dst, const void *src, u32 len)
 
 /*
  * How many bytes nm_buf_copy(dst, src, len) writes at dst (and reads at src): len rounded up to
- * whole 64-byte blocks, one block even for len 0, below NM_BUF_COPY_BLOCKS_MAX; len from there
- * on.  A copy into memory that is not a netmap buffer (an skb) may use nm_buf_copy only when
+ * whole 64-byte blocks, one block even for len 0, below NM_BUF_COPY_BLOCKS_MAX; to whole 8-byte
+ * words from there on.  A copy into memory that is not a netmap buffer (an skb) may use nm_buf_copy only when
  * this many bytes fit there.
  */
 static inline u32 nm_buf_copy_span(u32 len)
 {
 	if (len >= NM_BUF_COPY_BLOCKS_MAX)
-		return len;
+		return (len + 7) & ~7u;
 	return len <= 64 ? 64 : (len + 63) & ~63u;
 }
 

@@ -20,6 +20,14 @@
 #include "os_types.h"
 
 /*
+ * Bulk copy between netmap buffers (64-byte aligned, sizes multiples of 64), defined inline in
+ * os_types.h:
+ *   void nm_os_copy_words(void *dst, const void *src, u32 len);
+ * copies len bytes rounded up to whole 8-byte words, the fastest way the OS knows for frames of
+ * hundreds of bytes and more (core/mem.h, nm_buf_copy).
+ */
+
+/*
  * Accounted memory.  Every object the core allocates goes through these, so that the module can
  * prove at unload (and tests after every case) that nothing leaked: nm_os_live_objects() must be
  * back to its baseline.  Memory is zeroed.  nm_os_free(NULL) is a no-op.

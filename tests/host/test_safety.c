@@ -231,7 +231,7 @@ static void test_buf_copy_span(void)
 		memset(canary, 0xee, span + 64);
 		nm_buf_copy(canary, src, len);
 		if (span < len || memcmp(exact, src, len) != 0 || canary[span] != 0xee ||
-		    (len < NM_BUF_COPY_BLOCKS_MAX && span % 64 != 0))
+		    span % (len < NM_BUF_COPY_BLOCKS_MAX ? 64 : 8) != 0)
 			bad++;
 		free(exact);
 		free(canary);
@@ -239,8 +239,9 @@ static void test_buf_copy_span(void)
 	ok(bad == 0, "nm_buf_copy writes nm_buf_copy_span(len) bytes, no more, for len 0..1100");
 	ok(nm_buf_copy_span(0) == 64 && nm_buf_copy_span(1) == 64 && nm_buf_copy_span(65) == 128 &&
 	   nm_buf_copy_span(511) == 512 && nm_buf_copy_span(512) == 512 &&
-	   nm_buf_copy_span(1500) == 1500,
-	   "nm_buf_copy_span: 64 for 0 and 1, 128 for 65, exact from 512 on");
+	   nm_buf_copy_span(513) == 520 && nm_buf_copy_span(1514) == 1520 &&
+	   nm_buf_copy_span(2048) == 2048,
+	   "nm_buf_copy_span: 64 for 0 and 1, 128 for 65, whole 8-byte words from 512 on");
 	/* The skb rule of linux/generic_tx.c: tailroom >= span - len; 63 is not enough for len 0. */
 	ok(nm_buf_copy_span(0) - 0 > 63, "a zero-length fragment needs 64 bytes of room, not 63");
 }
