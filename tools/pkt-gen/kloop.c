@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,8 @@ struct pg_kloop {
 	int efd[KL_MAX_RINGS][2];	/* ioeventfd, irqfd; -1 without --kloop eventfd */
 	struct nmreq_opt_sync_kloop_eventfds *efd_opt;
 	pthread_t loop;
-	int loop_err;
+	int loop_err;			/* START's errno, written before loop_ended */
+	atomic_int loop_ended;		/* START returned: nothing syncs the rings any more */
 	int started;
 };
 
@@ -64,12 +66,18 @@ static void *kl_loop(void *arg)
 		.mode = NM_OPT_SYNC_KLOOP_DIRECT_TX | NM_OPT_SYNC_KLOOP_DIRECT_RX,
 	};
 	struct nmreq_option *opts = k->efd_opt ? &k->efd_opt->nro_opt : NULL;
+	sigset_t all;
 
+	/* A signal would end the loop (the kernel's rule); SIGINT and the like are for the other
+	 * threads, which stop it with STOP when they are done. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	if (t->g->kloop_direct) {
 		mode.nro_opt.nro_next = (uintptr_t)opts;
 		opts = &mode.nro_opt;
 	}
 	k->loop_err = kl_ctrl(t->fd, NETMAP_REQ_SYNC_KLOOP_START, &st, opts);
+	atomic_store_explicit(&k->loop_ended, 1, memory_order_release);
 	return NULL;
 }
 
@@ -223,7 +231,8 @@ static void kl_block(struct pg_kloop *k, short events, int timeout_ms)
 		*(volatile uint32_t *)&k->atok[i].appl_need_kick = 0;
 }
 
-/* pg_poll_fd's CSB twin: >0 ready, 0 timeout or stopping, -1 the loop ended on an error. */
+/* pg_poll_fd's CSB twin: >0 ready, 0 timeout or stopping, -1 the loop ended (on an error, or
+ * before this thread stopped: a signal to the loop's thread ends it too, with no error). */
 int pg_kloop_wait(struct targ *t, short events, int timeout_ms)
 {
 	struct pg_kloop *k = t->kloop;
@@ -233,8 +242,9 @@ int pg_kloop_wait(struct targ *t, short events, int timeout_ms)
 	while (!pg_stop) {
 		if (kl_ready(k, events))
 			return 1;
-		if (k->loop_err) {
-			D("--kloop: the loop ended: %s", strerror(k->loop_err));
+		if (atomic_load_explicit(&k->loop_ended, memory_order_acquire)) {
+			D("--kloop: the loop ended: %s",
+			  k->loop_err ? strerror(k->loop_err) : "START returned 0 before STOP");
 			return -1;
 		}
 		if (pg_now_ns() >= deadline)
