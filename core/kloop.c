@@ -26,8 +26,9 @@
  * atok.appl_need_kick, signalling the ring's irqfd if it is set; the application sets it, fences,
  * and re-reads ktoa before it blocks on the irqfd.  It ends on STOP (the sticky flag), a signal
  * (the process is being killed, or interrupted), a close() of the fd by its process
- * (nm_file_flush), a ring that stops (the device went away) or a fault on the CSB.  Because it
- * runs inside an ioctl on the file, the file - and the module - stay alive while it runs.
+ * (nm_file_flush), a ring that stops (the device went away) or a fault on the CSB; on STOP and
+ * close it first syncs every ring once more.  Because it runs inside an ioctl on the file, the
+ * file - and the module - stay alive while it runs.
  *
  * Direct modes (OPT_SYNC_KLOOP_MODE, DIRECT_TX and/or DIRECT_RX) need an ioeventfd for every
  * ring.  A kick on a direct ring's ioeventfd is served in the kicking thread itself, as it
@@ -330,6 +331,12 @@ static int nm_kloop_run(struct nm_file *nf)
 		else
 			err = nm_os_kloop_sleep(&kl->wq, kl->sleep_us, &kl->stop, &kl->kicked);
 	}
+	/* Asked to stop (STOP, or a close of the fd): one more round of every ring, so that what
+	 * the application published before it asked - its last frames, its last releases - still
+	 * reaches the rings.  Without it a sender that STOPs right after publishing loses the
+	 * batch, and a receiver that STOPs right after releasing leaves its peer's ring full. */
+	if (!err)
+		err = nm_kloop_round(nf, na, true);
 	if (err == -EFAULT)
 		nm_os_log_ratelimited("%s: sync-kloop stopped: the CSB is no longer accessible",
 				      na->name);

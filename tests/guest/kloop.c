@@ -534,6 +534,43 @@ static void close_ends_loop(void)
 }
 
 /*
+ * STOP honours what was published before it: the loop sleeps (0.5 s pacing), the application
+ * puts 10 frames on its TX ring, publishes them and calls STOP at once; the loop's last round
+ * must still pass them to the pipe's other end.  Without that round the peer gets nothing.
+ */
+static void stop_syncs_last_publish(void)
+{
+	static struct csb c;
+	struct loop_arg a;
+	struct nmport p, q;
+	struct netmap_ring *tx, *rx;
+	uint32_t i, hwtail, hwcur;
+	pthread_t lt;
+
+	ok(open_csb(&p, "ks{1", NR_EXCLUSIVE, &c) == 0, "ks{1 in CSB mode");
+	nm_open_or_die(&q, "ks}1", NR_REG_ALL_NIC, 0, 0);
+	a = (struct loop_arg){ .fd = p.fd, .cpu = -1, .sleep_us = 500000 };
+	pthread_create(&lt, NULL, loop_thread, &a);
+	usleep(200000);		/* the first round is done: the loop sleeps */
+	tx = NETMAP_TXRING(p.nifp, 0);
+	for (i = 0; i < 10; i++) {
+		memcpy(NETMAP_BUF(tx, tx->slot[i].buf_idx), &i, sizeof(i));
+		tx->slot[i].len = 60;
+	}
+	nm_sync_kloop_appl_write(&c.atok[0], 10, 10);
+	ok(ctrl(p.fd, NETMAP_REQ_SYNC_KLOOP_STOP, "", NULL, NULL) == 0, "STOP right after publishing");
+	pthread_join(lt, NULL);
+	nm_sync_kloop_appl_read(&c.ktoa[0], &hwtail, &hwcur);
+	rx = NETMAP_RXRING(q.nifp, 0);
+	ioctl(q.fd, NIOCRXSYNC, NULL);
+	ok(a.err == 0 && hwcur == 10 && nm_ring_space(rx) == 10,
+	   "the loop's last round synced the 10 frames published before STOP (hwcur %u, peer got %u)",
+	   hwcur, nm_ring_space(rx));
+	nm_close(&q);
+	nm_close(&p);
+}
+
+/*
  * kill -9 of a child while child(fd) runs a sync-kloop on pipe `port`; the child writes one byte
  * to fd once the loop is about to start (or is running).  No object of the pipe may remain.
  */
@@ -718,6 +755,7 @@ int main(void)
 	kill_child_loop("kicks a direct sync-kloop in a tight loop", "kz{1", kick_direct_child);
 	start_options();
 	close_ends_loop();
+	stop_syncs_last_publish();
 	kill_child_loop("runs a busy sync-kloop (sleep_us 0)", "kk{1", busy_loop_child);
 	return t_exit();
 }
