@@ -150,6 +150,35 @@ static inline bool nm_between(u32 a, u32 x, u32 b, u32 n)
 	return nm_dist(a, x, n) <= nm_dist(a, b, n);
 }
 
+/*
+ * A slot's first eight bytes - buf_idx, len, flags - as one value, for the paths that move
+ * whole slots (pipes): one load and one store instead of three each.  The fields are read from
+ * the union, so the layout, not the byte order, decides where each one is (pinned by the ABI
+ * header's NM_ABI_FIELD checks).
+ */
+union nm_slot_head {
+	u64 word;
+	struct {
+		u32 buf_idx;
+		u16 len;
+		u16 flags;
+	} f;
+};
+typedef u64 __attribute__((may_alias)) nm_slot_word_t;	/* the slot seen as words */
+
+static inline union nm_slot_head nm_slot_head_read(const struct netmap_slot *s)
+{
+	union nm_slot_head h;
+
+	h.word = READ_ONCE(*(const nm_slot_word_t *)s);
+	return h;
+}
+
+static inline void nm_slot_head_write(struct netmap_slot *s, union nm_slot_head h)
+{
+	WRITE_ONCE(*(nm_slot_word_t *)s, h.word);
+}
+
 /* Claims the ring for one sync; false if another thread is syncing it. */
 static inline bool nm_kring_tryget(struct nm_kring *kr)
 {

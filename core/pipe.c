@@ -62,49 +62,91 @@ static struct nm_pipe_parent *nm_pipe_parents;	/* control lock */
 
 /* --- data path ---------------------------------------------------------------------------- */
 
-/* A slot crossing to the peer: buffer index and length must stay inside the region, so that the
- * peer application can trust what it receives.  Bad ones are counted, never logged. */
-static inline struct netmap_slot nm_pipe_slot(struct nm_kring *kr, const struct netmap_slot *src,
-					     const struct nm_buf_lut *lut)
-{
-	struct netmap_slot s;
+/* What a slot may hold, in the form nm_pipe_copy_run checks it: buf_idx below nbufs, and the
+ * len field of the slot's head word, masked, at most len_max. */
+struct nm_pipe_limits {
+	u32 nbufs;
+	u64 len_mask, len_max;
+};
 
-	s.buf_idx = READ_ONCE(src->buf_idx);
-	s.len = READ_ONCE(src->len);
-	s.flags = READ_ONCE(src->flags) & ~NS_BUF_CHANGED;
-	s.ptr = READ_ONCE(src->ptr);
-	if (unlikely(s.buf_idx >= lut->total || s.len > lut->size)) {
-		kr->bad_slots++;
-		if (s.buf_idx >= lut->total)
-			s.buf_idx = 0;
-		s.len = 0;
+static inline struct nm_pipe_limits nm_pipe_limits(const struct nm_buf_lut *lut)
+{
+	union nm_slot_head mask = { .f.len = 0xffff };
+	union nm_slot_head max = { .f.len = lut->size < 0xffff ? lut->size : 0xffff };
+
+	return (struct nm_pipe_limits){ .nbufs = lut->total, .len_mask = mask.word,
+					.len_max = max.word };
+}
+
+/*
+ * Copies the n slots src[0, n) to dst[0, n), neither array wrapping, each field read once:
+ * buffer index and length must stay inside the region, so that the peer application can trust
+ * what it receives (bad ones are counted in kr's bad_slots, never logged).  NS_BUF_CHANGED does
+ * not cross; when `sending`, the flags are also written back to src (the change was seen).
+ * Returns how many slots from the start end with a complete packet (none: 0).
+ */
+static __always_inline u32 nm_pipe_copy_run(struct nm_kring *kr, struct netmap_slot *dst,
+					    struct netmap_slot *src, u32 n,
+					    const struct nm_pipe_limits lim, bool sending)
+{
+	static const union nm_slot_head changed = { .f.flags = NS_BUF_CHANGED };
+	u32 i, complete = 0;
+
+	for (i = 0; i < n; i++) {
+		union nm_slot_head h = nm_slot_head_read(&src[i]);
+		u64 ptr = READ_ONCE(src[i].ptr);
+
+		/* Word operations on the copy: the compiler keeps it in one register. */
+		h.word &= ~changed.word;
+		if (unlikely(h.f.buf_idx >= lim.nbufs || (h.word & lim.len_mask) > lim.len_max)) {
+			kr->bad_slots++;
+			if (h.f.buf_idx >= lim.nbufs)
+				h.f.buf_idx = 0;
+			h.f.len = 0;
+		}
+		nm_slot_head_write(&dst[i], h);
+		WRITE_ONCE(dst[i].ptr, ptr);
+		if (sending) {
+			WRITE_ONCE(src[i].flags, h.f.flags);
+			if (!(h.f.flags & NS_MOREFRAG))
+				complete = i + 1;
+		}
 	}
-	return s;
+	return complete;
+}
+
+/* Copies the slots [from, to) of src to the same positions of dst (rings of n slots), as
+ * nm_pipe_copy_run; returns the position after the last complete packet, or `complete`. */
+static inline u32 nm_pipe_copy(struct nm_kring *kr, struct netmap_slot *dst,
+			       struct netmap_slot *src, u32 from, u32 to, u32 n, u32 complete,
+			       const struct nm_pipe_limits lim, bool sending)
+{
+	while (from != to) {
+		u32 run = (to > from ? to : n) - from;
+		u32 done = nm_pipe_copy_run(kr, &dst[from], &src[from], run, lim, sending);
+
+		if (done)
+			complete = nm_advance(from, done, n);
+		from = nm_advance(from, run, n);
+	}
+	return complete;
 }
 
 static int nm_pipe_txsync(struct nm_kring *tx)
 {
 	struct nm_kring *rx = tx->pipe_peer;
-	const struct nm_buf_lut *lut = nm_mem_lut(tx->na->mem);
+	const struct nm_pipe_limits lim = nm_pipe_limits(nm_mem_lut(tx->na->mem));
 	struct netmap_slot *ts = tx->ring->slot, *rs = rx->ring->slot;
-	u32 n = tx->num_slots, head = tx->rhead, i, complete = tx->pipe_pub, released;
+	u32 n = tx->num_slots, head = tx->rhead, complete, released;
 
-	for (i = tx->hwcur; i != head; i = nm_next(i, n)) {
-		struct netmap_slot s = nm_pipe_slot(tx, &ts[i], lut);
-
-		rs[i] = s;
-		WRITE_ONCE(ts[i].flags, s.flags);
-		if (!(s.flags & NS_MOREFRAG))
-			complete = nm_next(i, n);
-	}
+	complete = nm_pipe_copy(tx, rs, ts, tx->hwcur, head, n, tx->pipe_pub, lim, true);
 	tx->hwcur = head;
 	if (complete != tx->pipe_pub) {
 		smp_store_release(&tx->pipe_pub, complete);	/* pairs with the acquire in rxsync */
 		nm_kring_wake(rx);
 	}
 	released = smp_load_acquire(&rx->pipe_pub);	/* pairs with rxsync's release */
-	for (i = nm_next(tx->hwtail, n); i != released; i = nm_next(i, n))
-		ts[i] = nm_pipe_slot(tx, &rs[i], lut);
+	nm_pipe_copy(tx, ts, rs, nm_next(tx->hwtail, n), released, n, 0, lim, false);
 	tx->hwtail = nm_prev(released, n);
 	return 0;
 }

@@ -143,6 +143,86 @@ static void test_validation(void)
 	app_close(&m);
 }
 
+/*
+ * The slot copy of both directions (sender to receiver, released slots back to the sender):
+ * fields cross whole, lengths are checked at the buffer size's edge, NS_BUF_CHANGED is consumed,
+ * a packet whose fragments straddle the end of the ring is published only once complete, and a
+ * receiver's bad release reaches the sender sanitised and counted.
+ */
+static void test_slot_copy(void)
+{
+	struct app m, s;
+	struct netmap_ring *mtx, *srx;
+	struct nm_kring *kr;
+	u32 size, i, b5;
+	u64 bad;
+
+	app_open(&m, "cp{1", NR_REG_ALL_NIC, 0, 0, 0, 0);
+	app_open(&s, "cp}1", NR_REG_ALL_NIC, 0, 0, 0, 0);
+	mtx = NETMAP_TXRING(m.nifp, 0);
+	srx = NETMAP_RXRING(s.nifp, 0);
+	kr = &m.nf->na->krings[NM_TX][0];
+	size = mtx->nr_buf_size;
+	bad = kr->bad_slots;
+
+	tx_frame(mtx, size, 1, NS_BUF_CHANGED | NS_REPORT);
+	mtx->slot[0].ptr = 0x1122334455667788ull;
+	tx_frame(mtx, 60, 2, 0);
+	mtx->slot[1].len = size + 1;		/* one byte too long */
+	nm_file_sync(m.nf, NM_TX);
+	nm_file_sync(s.nf, NM_RX);
+	ok(nm_ring_space(srx) == 2 && srx->slot[0].len == size && srx->slot[0].flags == NS_REPORT &&
+	   srx->slot[0].ptr == 0x1122334455667788ull && srx->slot[0].buf_idx == mtx->slot[0].buf_idx,
+	   "copy: a full-size frame crosses whole, NS_BUF_CHANGED stays behind");
+	ok(mtx->slot[0].flags == NS_REPORT, "copy: the sender's NS_BUF_CHANGED is consumed");
+	ok(srx->slot[1].len == 0 && srx->slot[1].buf_idx == mtx->slot[1].buf_idx &&
+	   kr->bad_slots == bad + 1, "copy: a length one past the buffer size arrives as 0, counted");
+
+	/* The receiver gives slot 0 back intact and slot 1 with a foreign buffer index. */
+	b5 = srx->slot[0].buf_idx;
+	srx->slot[1].buf_idx = 0xfffffff0;
+	srx->head = srx->cur = 2;
+	nm_file_sync(s.nf, NM_RX);
+	nm_file_sync(m.nf, NM_TX);
+	ok(mtx->slot[0].buf_idx == b5 && mtx->slot[0].len == size && mtx->slot[1].buf_idx == 0 &&
+	   kr->bad_slots == bad + 2 && nm_ring_space(mtx) == 1023,
+	   "copy: released slots come back, a bad index as buffer 0, counted");
+
+	/* Fragments over the end of the ring: slots 1022, 1023 and 0. */
+	mtx->slot[1].buf_idx = b5;		/* the sender repairs its ring */
+	for (i = 2; i < 1022; i++)
+		tx_frame(mtx, 60, 3, 0);
+	nm_file_sync(m.nf, NM_TX);
+	nm_file_sync(s.nf, NM_RX);
+	srx->head = srx->cur = srx->tail;
+	nm_file_sync(s.nf, NM_RX);
+	nm_file_sync(m.nf, NM_TX);
+	tx_frame(mtx, 60, 4, NS_MOREFRAG);
+	tx_frame(mtx, 60, 5, NS_MOREFRAG);
+	nm_file_sync(m.nf, NM_TX);
+	nm_file_sync(s.nf, NM_RX);
+	ok(srx->head == 1022 && nm_ring_space(srx) == 0, "copy: fragments up to the ring's end wait");
+	tx_frame(mtx, 60, 6, 0);
+	nm_file_sync(m.nf, NM_TX);
+	nm_file_sync(s.nf, NM_RX);
+	ok(nm_ring_space(srx) == 3 && srx->tail == 1 && frame_is(srx, 1022, 60, 4) &&
+	   frame_is(srx, 1023, 60, 5) && frame_is(srx, 0, 60, 6),
+	   "copy: the packet is published whole once its last fragment wraps to slot 0");
+
+	/* A batch whose last packet ends on the ring's last slot: published up to slot 0. */
+	srx->head = srx->cur = srx->tail;
+	nm_file_sync(s.nf, NM_RX);
+	nm_file_sync(m.nf, NM_TX);
+	for (i = 0; i < 1023; i++)
+		tx_frame(mtx, 60, 7, 0);
+	nm_file_sync(m.nf, NM_TX);
+	nm_file_sync(s.nf, NM_RX);
+	ok(nm_ring_space(srx) == 1023 && srx->tail == 0 && frame_is(srx, 1023, 60, 7),
+	   "copy: 1023 frames ending on the last slot: all published, tail wraps to 0");
+	app_close(&s);
+	app_close(&m);
+}
+
 static void test_modes(void)
 {
 	struct app a, b;
@@ -316,6 +396,7 @@ int main(void)
 	test_pipe_basic();
 	ok(nm_os_live_objects() == base, "pipe: everything freed after both ends close");
 	test_validation();
+	test_slot_copy();
 	test_modes();
 	test_null_and_extra();
 	test_drain_after_swap();
